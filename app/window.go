@@ -1,0 +1,180 @@
+package app
+
+import (
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/skyport-dev/skyport/assets"
+	"github.com/skyport-dev/skyport/core"
+	"github.com/skyport-dev/skyport/core/event"
+)
+
+// eventBuffer is how many core events may wait for the bridge before the
+// core starts dropping them for the GUI.
+const eventBuffer = 256
+
+// MainWindow is Skyport's main window: toolbar on top, resource tree on the
+// left, tabs in the center, inspector on the right, activity log at the
+// bottom. Its methods must be called on the Fyne UI thread (in fyne.Do when
+// coming from another goroutine).
+type MainWindow struct {
+	app      fyne.App
+	win      fyne.Window
+	core     *core.Core
+	endpoint string
+	dark     bool
+
+	toolbar   *toolbar
+	resources *resourceTree
+	tabs      *container.AppTabs
+	inspector *inspector
+	log       *activityLog
+
+	splitLog, splitTree, splitInspector *container.Split
+
+	do       func(func()) // runs a function on the UI thread: fyne.Do
+	bridge   *bridge
+	copyDone *time.Timer // restores the copy button's icon
+}
+
+// NewMainWindow builds the main window of a, showing core c whose AWS
+// endpoint is reachable at endpoint (a URL such as http://127.0.0.1:4566).
+// The window restores its size, split offsets and theme from a's
+// preferences, saves them when it closes, and follows c's event stream until
+// then. It is not shown.
+func NewMainWindow(a fyne.App, c *core.Core, endpoint string) *MainWindow {
+	return newMainWindow(a, c, endpoint, fyne.Do)
+}
+
+// newMainWindow is NewMainWindow with do in place of fyne.Do for everything
+// other goroutines hand to the UI thread (tests run that work themselves).
+func newMainWindow(a fyne.App, c *core.Core, endpoint string, do func(func())) *MainWindow {
+	sub := c.Events(eventBuffer) // first, so nothing emitted while building is lost
+	st := loadWindowState(a.Preferences())
+	m := &MainWindow{app: a, core: c, endpoint: endpoint, dark: st.dark, do: do}
+	a.Settings().SetTheme(newSkyTheme(m.dark))
+
+	m.win = a.NewWindow(windowTitle(c))
+	m.win.SetIcon(assets.Icon)
+	m.win.SetContent(m.build())
+	m.win.Resize(st.size)
+	m.splitLog.SetOffset(st.splitLog)
+	m.splitTree.SetOffset(st.splitTree)
+	m.splitInspector.SetOffset(st.splitInspector)
+	m.win.SetMaster()
+	m.win.SetOnClosed(m.closed)
+	m.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { m.app.Quit() })
+
+	m.bridge = startBridge(sub, maxLogLines, do, m.apply)
+	return m
+}
+
+func windowTitle(c *core.Core) string {
+	return "Skyport — " + filepath.Base(c.DataLabel())
+}
+
+func (m *MainWindow) build() fyne.CanvasObject {
+	m.toolbar = newToolbar(toolbarActions{advance: m.advanceClock, copyURL: m.copyEndpoint, toggleTheme: m.toggleTheme})
+	m.toolbar.showClock(m.core.Clock())
+	m.toolbar.showEndpoint(m.endpoint)
+	m.toolbar.showTheme(m.dark)
+	m.inspector = newInspector(m.core, m.endpoint)
+	m.resources = newResourceTree(m.inspector.show)
+	m.tabs = container.NewAppTabs(newFlowTab())
+	m.log = newActivityLog(maxLogLines)
+
+	panel := func(content fyne.CanvasObject) fyne.CanvasObject {
+		return container.NewStack(newSurface(theme.ColorNameHeaderBackground), content)
+	}
+	inspector := panel(container.NewVScroll(container.NewPadded(m.inspector.content)))
+	m.splitInspector = container.NewHSplit(m.tabs, inspector)
+	m.splitTree = container.NewHSplit(panel(m.resources.tree), m.splitInspector)
+	m.splitLog = container.NewVSplit(m.splitTree, panel(m.log.content))
+	top := container.NewVBox(m.toolbar.content, widget.NewSeparator())
+	return container.NewBorder(top, nil, nil, nil, m.splitLog)
+}
+
+// apply takes a batch of core events on the UI thread.
+func (m *MainWindow) apply(evs []event.Event) {
+	m.log.append(evs)
+	for _, e := range evs {
+		if e.Kind == event.ClockAdvanced {
+			m.toolbar.showClock(m.core.Clock())
+			break
+		}
+	}
+}
+
+func (m *MainWindow) advanceClock(d time.Duration) {
+	// The toolbar's clock badge follows from the clock.advanced event.
+	if err := m.core.AdvanceClock(d); err != nil {
+		dialog.ShowError(err, m.win)
+	}
+}
+
+func (m *MainWindow) copyEndpoint() {
+	m.app.Clipboard().SetContent(m.endpoint)
+	b := m.toolbar.copyURL
+	b.SetIcon(theme.ConfirmIcon())
+	if m.copyDone != nil {
+		m.copyDone.Stop()
+	}
+	m.copyDone = time.AfterFunc(1500*time.Millisecond, func() {
+		m.do(func() { b.SetIcon(theme.ContentCopyIcon()) })
+	})
+}
+
+func (m *MainWindow) toggleTheme() {
+	m.dark = !m.dark
+	m.app.Settings().SetTheme(newSkyTheme(m.dark))
+	m.toolbar.showTheme(m.dark)
+	m.app.Preferences().SetBool(prefDarkTheme, m.dark)
+}
+
+func (m *MainWindow) closed() {
+	m.bridge.stop()
+	if m.copyDone != nil {
+		m.copyDone.Stop()
+	}
+	m.SaveState()
+}
+
+// Window returns the Fyne window.
+func (m *MainWindow) Window() fyne.Window { return m.win }
+
+// SetEndpoint changes the AWS endpoint URL the window shows and copies.
+func (m *MainWindow) SetEndpoint(url string) {
+	m.endpoint = url
+	m.toolbar.showEndpoint(url)
+	m.inspector.setEndpoint(url)
+}
+
+// SetResources replaces the resources of one kind in the tree, which shows
+// them sorted and counts them.
+func (m *MainWindow) SetResources(kind ResourceKind, names []string) {
+	m.resources.set(kind, names)
+}
+
+// SaveState writes the window size, split offsets and theme to the app's
+// preferences (it runs when the window closes).
+func (m *MainWindow) SaveState() {
+	windowState{
+		size:           m.win.Canvas().Size(),
+		splitLog:       m.splitLog.Offset,
+		splitTree:      m.splitTree.Offset,
+		splitInspector: m.splitInspector.Offset,
+		dark:           m.dark,
+	}.save(m.app.Preferences())
+}
+
+// LogLines returns the activity log as text, oldest line first, e.g.
+// "08:41:07.214 INFO  core     clock advanced by 1h0m0s (now 1h0m0s ahead)".
+func (m *MainWindow) LogLines() []string { return m.log.lines() }

@@ -1,0 +1,160 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skyport-dev/skyport/core"
+	"github.com/skyport-dev/skyport/core/wire"
+)
+
+// The benchmarks run each server in a child process (this test binary
+// re-executed), so the server's CPU time can be read apart from the client's.
+const childEnv = "SKYPORT_BENCH_SERVER"
+
+func TestMain(m *testing.M) {
+	if kind := os.Getenv(childEnv); kind != "" {
+		serveChild(kind)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// serveChild runs "skyport:DATA" (a durable core on DATA) or "ceiling" and
+// prints its URL; it exits when stdin closes.
+func serveChild(kind string) {
+	var url string
+	switch {
+	case kind == "ceiling":
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			panic(err)
+		}
+		go http.Serve(ln, Ceiling{})
+		url = "http://" + ln.Addr().String()
+	case strings.HasPrefix(kind, "skyport:"):
+		c, err := core.Open(core.Config{DataPath: strings.TrimPrefix(kind, "skyport:")})
+		if err != nil {
+			panic(err)
+		}
+		defer c.Close()
+		srv, err := wire.Listen(c, "127.0.0.1:0")
+		if err != nil {
+			panic(err)
+		}
+		url = srv.URL()
+	}
+	fmt.Println(url)
+	bufio.NewReader(os.Stdin).ReadString('\n')
+}
+
+type child struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func startChild(b *testing.B, kind string) *child {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+kind)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	return &child{cmd: cmd, url: strings.TrimSpace(line)}
+}
+
+// cpu returns the child's user+system CPU time so far (Linux /proc).
+func (c *child) cpu() time.Duration {
+	raw, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(c.cmd.Process.Pid), "stat"))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
+	utime, _ := strconv.Atoi(f[11])
+	stime, _ := strconv.Atoi(f[12])
+	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
+}
+
+type measured struct {
+	res Result
+	cpu time.Duration
+}
+
+func measure(b *testing.B, c *child, name string, clients int, scenario func(*Runner, context.Context) Result) measured {
+	ctx := context.Background()
+	r, err := NewRunner(ctx, Config{Endpoint: c.url, Queue: "bench-" + name, Clients: clients, Duration: 3 * time.Second, Size: 256})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if name == "receive-delete" {
+		if err := r.Fill(ctx, 40000); err != nil {
+			b.Fatal(err)
+		}
+	}
+	before := c.cpu()
+	res := scenario(r, ctx)
+	return measured{res: res, cpu: c.cpu() - before}
+}
+
+// BenchmarkSQSVersusCeiling measures Skyport (durable, full fsync) against
+// the canned-response ceiling with the same SDK client and concurrency, and
+// reports each rate and its ratio. Run with -benchtime=1x.
+func BenchmarkSQSVersusCeiling(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		sky := startChild(b, "skyport:"+filepath.Join(b.TempDir(), "bench.db"))
+		ceil := startChild(b, "ceiling")
+		scenarios := []struct {
+			name    string
+			clients int
+			run     func(*Runner, context.Context) Result
+		}{
+			{"send", 1, (*Runner).Send},
+			{"send", 16, (*Runner).Send},
+			{"send-batch", 16, (*Runner).SendBatch},
+			{"receive-delete", 16, (*Runner).ReceiveDelete},
+		}
+		for _, s := range scenarios {
+			got := measure(b, sky, s.name, s.clients, s.run)
+			ref := measure(b, ceil, s.name, s.clients, s.run)
+			ratio := got.res.MessagesPerSecond() / ref.res.MessagesPerSecond()
+			key := fmt.Sprintf("%s-%d", s.name, s.clients)
+			b.ReportMetric(got.res.MessagesPerSecond(), key+"-msgs/s")
+			b.ReportMetric(ratio, key+"-ratio")
+			cpuSky := float64(got.cpu) / float64(got.res.Calls) * 1000 / float64(time.Millisecond)
+			cpuRef := float64(ref.cpu) / float64(ref.res.Calls) * 1000 / float64(time.Millisecond)
+			b.Logf("%s\n  skyport: %s cpu/1000 calls=%.1fms\n  ceiling: %s cpu/1000 calls=%.1fms\n  ratio %.2f, cpu ratio %.2f",
+				key, got.res, cpuSky, ref.res, cpuRef, ratio, cpuSky/cpuRef)
+			if s.name == "send" && s.clients == 16 {
+				b.ReportMetric(cpuSky/cpuRef, "send-cpu-ratio")
+			}
+		}
+		r, err := NewRunner(context.Background(), Config{Endpoint: sky.url, Queue: "bench-latency", Duration: 5 * time.Second})
+		if err != nil {
+			b.Fatal(err)
+		}
+		lat, err := r.Latency(context.Background(), 100)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("latency at 100 msg/s with long polling: %s", lat)
+		b.ReportMetric(float64(lat.P99.Microseconds())/1000, "latency-p99-ms")
+		b.ReportMetric(float64(lat.P50.Microseconds())/1000, "latency-p50-ms")
+	}
+}

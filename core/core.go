@@ -1,0 +1,211 @@
+// Package core is Skyport's embedded serverless cloud: it opens the store,
+// owns the clock, the event stream and the metrics, and exposes the typed Go
+// API that both the GUI and the AWS wire protocols call. It never imports Fyne.
+package core
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/skyport-dev/skyport/core/clock"
+	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/metrics"
+	"github.com/skyport-dev/skyport/core/queue"
+	"github.com/skyport-dev/skyport/core/store"
+)
+
+// Version is the Skyport version, stamped at build time with
+// -ldflags "-X github.com/skyport-dev/skyport/core.Version=…".
+var Version = "0.1.0-dev"
+
+// Clock is the core's single time source (see package clock).
+type Clock = clock.Clock
+
+// Defaults for the wire identity of local resources.
+const (
+	DefaultRegion  = "us-east-1"
+	DefaultAccount = "000000000000"
+	DefaultAddr    = "127.0.0.1:4566"
+)
+
+// Config says how to open a core.
+type Config struct {
+	DataPath   string           // database file; DefaultDataPath() when empty and not Memory
+	Memory     bool             // keep everything in memory (tests, --memory)
+	Durability store.Durability // store.Full unless relaxed on purpose
+	Clock      *Clock           // nil: a real-time clock
+	Region     string           // DefaultRegion when empty
+	Account    string           // DefaultAccount when empty
+}
+
+// Core is one running instance of the embedded cloud.
+type Core struct {
+	cfg     Config
+	store   *store.Store
+	clock   *Clock
+	events  *event.Bus
+	metrics *metrics.Registry
+	started time.Time
+	queues  *queue.Service
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// DefaultDataPath is where the GUI and `serve` keep data unless told otherwise:
+// the user config dir's skyport/default.db.
+func DefaultDataPath() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no user config directory: %w", err)
+	}
+	return filepath.Join(dir, "skyport", "default.db"), nil
+}
+
+// Open opens the store named by cfg (running its migrations and starting its
+// group-commit writer) and returns a ready core.
+func Open(cfg Config) (*Core, error) {
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	if cfg.Account == "" {
+		cfg.Account = DefaultAccount
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.New()
+	}
+	if !cfg.Memory && cfg.DataPath == "" {
+		p, err := DefaultDataPath()
+		if err != nil {
+			return nil, err
+		}
+		cfg.DataPath = p
+	}
+	st, err := store.Open(store.Config{Path: cfg.DataPath, Memory: cfg.Memory, Durability: cfg.Durability})
+	if err != nil {
+		return nil, err
+	}
+	c := &Core{
+		cfg:     cfg,
+		store:   st,
+		clock:   cfg.Clock,
+		events:  event.NewBus(),
+		metrics: metrics.NewRegistry(),
+		started: time.Now(),
+	}
+	c.registerCoreMetrics()
+	if err := c.openServices(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	c.Emit(event.Event{Kind: event.CoreStarted, Level: event.Info, Service: "core",
+		Message: fmt.Sprintf("Skyport %s started on %s (%s durability)", Version, c.DataLabel(), cfg.Durability)})
+	return c, nil
+}
+
+// openServices starts each service on the shared store, clock, events and
+// metrics, rebuilding its in-memory state from the store.
+func (c *Core) openServices() error {
+	q, err := queue.Open(queue.Config{
+		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
+		Region: c.cfg.Region, Account: c.cfg.Account,
+	})
+	if err != nil {
+		return fmt.Errorf("queues: %w", err)
+	}
+	c.queues = q
+	return nil
+}
+
+// publisher lets services emit events stamped with the core clock.
+type publisher struct{ c *Core }
+
+func (p publisher) Publish(e event.Event) { p.c.Emit(e) }
+
+// Queues returns the SQS-compatible queue service.
+func (c *Core) Queues() *queue.Service { return c.queues }
+
+func (c *Core) registerCoreMetrics() {
+	m := c.metrics
+	m.GaugeFunc("skyport_uptime_seconds", "Seconds since the core started.", func() float64 { return time.Since(c.started).Seconds() })
+	m.GaugeFunc("skyport_clock_offset_seconds", "How far the core clock has been fast-forwarded.", func() float64 { return c.clock.Advanced().Seconds() })
+	m.GaugeFunc("skyport_store_commits_total", "Transactions committed by the group-commit writer.", func() float64 { return float64(c.store.Stats().Commits) })
+	m.GaugeFunc("skyport_store_ops_total", "Write operations committed by the group-commit writer.", func() float64 { return float64(c.store.Stats().Ops) })
+	m.GaugeFunc("skyport_events_dropped_total", "Events dropped for slow subscribers.", func() float64 { return float64(c.events.Dropped()) })
+	m.GaugeFunc("skyport_build_info", "Build information; the value is always 1.", func() float64 { return 1 }, metrics.Label{Name: "version", Value: Version})
+}
+
+// Emit stamps e with the core clock (when unset) and publishes it.
+func (c *Core) Emit(e event.Event) {
+	if e.Time.IsZero() {
+		e.Time = c.clock.Now()
+	}
+	c.events.Publish(e)
+}
+
+// Events subscribes to the core's event stream; buffer is the subscriber's
+// queue length (events beyond it are dropped for that subscriber only).
+func (c *Core) Events(buffer int) *event.Subscription { return c.events.Subscribe(buffer) }
+
+// Clock returns the core clock.
+func (c *Core) Clock() *Clock { return c.clock }
+
+// AdvanceClock fast-forwards the core clock and reports it on the event stream.
+func (c *Core) AdvanceClock(d time.Duration) error {
+	if d <= 0 {
+		return errors.New("clock: advance must be positive")
+	}
+	c.clock.Advance(d)
+	c.Emit(event.Event{Kind: event.ClockAdvanced, Level: event.Info, Service: "core",
+		Message: fmt.Sprintf("clock advanced by %s (%s ahead in all)", d, c.clock.Advanced().Round(time.Second))})
+	return nil
+}
+
+// Metrics returns the core's metric registry.
+func (c *Core) Metrics() *metrics.Registry { return c.metrics }
+
+// Store returns the core's store (for services wired by the core).
+func (c *Core) Store() *store.Store { return c.store }
+
+// Region returns the region used in ARNs.
+func (c *Core) Region() string { return c.cfg.Region }
+
+// Account returns the account id used in ARNs and queue URLs.
+func (c *Core) Account() string { return c.cfg.Account }
+
+// DataPath returns the database file, or "" in memory mode.
+func (c *Core) DataPath() string {
+	if c.cfg.Memory {
+		return ""
+	}
+	return c.cfg.DataPath
+}
+
+// DataLabel names the data store for people: its path or "memory".
+func (c *Core) DataLabel() string {
+	if c.cfg.Memory {
+		return "memory"
+	}
+	return c.cfg.DataPath
+}
+
+// Durability returns the configured durability.
+func (c *Core) Durability() store.Durability { return c.cfg.Durability }
+
+// Uptime returns real time elapsed since Open.
+func (c *Core) Uptime() time.Duration { return time.Since(c.started) }
+
+// Close flushes the writer and closes the store. It is safe to call twice.
+func (c *Core) Close() error {
+	c.closeOnce.Do(func() {
+		c.Emit(event.Event{Kind: event.CoreStopping, Level: event.Info, Service: "core", Message: "Skyport core stopping"})
+		errQueues := c.queues.Close()
+		c.closeErr = errors.Join(errQueues, c.store.Close())
+		c.events.CloseAll()
+	})
+	return c.closeErr
+}
