@@ -15,14 +15,24 @@ import (
 // inspector is the right panel: what is selected, then facts about the
 // running core. Use it from the UI thread only.
 type inspector struct {
+	core     *core.Core
 	kind     *widget.RichText
 	title    *widget.Label
 	endpoint *widget.Label
+	details  *fyne.Container // the selected resource's form
 	content  fyne.CanvasObject
+	panel    *fyne.Container // content's box, re-laid out when details change
+	copyText func(string)
+
+	selKind ResourceKind
+	selName string
 }
 
-func newInspector(c *core.Core, endpoint string) *inspector {
+func newInspector(c *core.Core, endpoint string, copyText func(string)) *inspector {
 	in := &inspector{
+		core:     c,
+		details:  container.NewVBox(),
+		copyText: copyText,
 		kind:     newMuted("", fyne.TextAlignLeading),
 		title:    widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		endpoint: infoValue(endpoint),
@@ -39,7 +49,8 @@ func newInspector(c *core.Core, endpoint string) *inspector {
 		infoKey("Region"), infoValue(c.Region()),
 		infoKey("Account"), infoValue(c.Account()),
 	)
-	in.content = container.NewVBox(in.kind, in.title, widget.NewSeparator(), coreHeading, facts)
+	in.panel = container.NewVBox(in.kind, in.title, in.details, widget.NewSeparator(), coreHeading, facts)
+	in.content = in.panel
 	in.show(0, "")
 	return in
 }
@@ -55,14 +66,37 @@ func infoValue(s string) *widget.Label {
 
 // show presents the selected resource, or "Nothing selected" when name is "".
 func (in *inspector) show(k ResourceKind, name string) {
+	in.selKind, in.selName = k, name
 	if name == "" {
 		setMuted(in.kind, "Nothing selected")
 		in.title.Hide()
+		in.details.RemoveAll()
+		in.details.Hide()
 		return
 	}
 	setMuted(in.kind, strings.ToUpper(k.Singular()))
 	in.title.SetText(name)
 	in.title.Show()
+	in.refresh()
+}
+
+// refresh rebuilds the selected resource's form from the core.
+func (in *inspector) refresh() {
+	in.details.RemoveAll()
+	in.details.Hide() // an empty box would still take padding
+	if in.selName == "" {
+		return
+	}
+	switch in.selKind {
+	case Queues:
+		if in.core.Queues().QueueExists(in.selName) {
+			in.details.Add(queueDetails(in.core.Queues(), in.endpoint.Text, in.core.Account(), in.selName, in.copyText))
+		}
+	}
+	if len(in.details.Objects) > 0 {
+		in.details.Show()
+	}
+	in.panel.Refresh() // the form's height changed: lay the panel out again
 }
 
 func (in *inspector) setEndpoint(url string) { in.endpoint.SetText(url) }

@@ -81,13 +81,14 @@ func parseUID(uid widget.TreeNodeID) (k ResourceKind, name string, ok bool) {
 // the resources of that kind as leaves. Use it from the UI thread only.
 type resourceTree struct {
 	names    map[ResourceKind][]string
+	details  map[ResourceKind]map[string]string // per-leaf badge, e.g. a queue's counts
 	tree     *widget.Tree
 	selected widget.TreeNodeID
 	onSelect func(k ResourceKind, name string) // name "" when nothing is selected
 }
 
 func newResourceTree(onSelect func(ResourceKind, string)) *resourceTree {
-	r := &resourceTree{names: map[ResourceKind][]string{}, onSelect: onSelect}
+	r := &resourceTree{names: map[ResourceKind][]string{}, details: map[ResourceKind]map[string]string{}, onSelect: onSelect}
 	r.tree = &widget.Tree{
 		ChildUIDs:  r.childUIDs,
 		IsBranch:   func(uid widget.TreeNodeID) bool { return uid == "" || !strings.Contains(uid, "/") },
@@ -146,7 +147,12 @@ func (r *resourceTree) updateNode(uid widget.TreeNodeID, branch bool, o fyne.Can
 		return
 	}
 	name.SetText(n)
-	setMuted(count, "")
+	setMuted(count, r.details[k][n])
+}
+
+// setDetails sets the leaves' badges of kind k (shown at the next set or Refresh).
+func (r *resourceTree) setDetails(k ResourceKind, details map[string]string) {
+	r.details[k] = details
 }
 
 func (r *resourceTree) selectNode(uid widget.TreeNodeID) {

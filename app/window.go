@@ -73,6 +73,7 @@ func newMainWindow(a fyne.App, c *core.Core, endpoint string, do func(func())) *
 	m.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { m.app.Quit() })
 
+	m.syncQueues() // queues restored from the store
 	m.bridge = startBridge(sub, maxLogLines, do, m.apply)
 	return m
 }
@@ -86,7 +87,7 @@ func (m *MainWindow) build() fyne.CanvasObject {
 	m.toolbar.showClock(m.core.Clock())
 	m.toolbar.showEndpoint(m.endpoint)
 	m.toolbar.showTheme(m.dark)
-	m.inspector = newInspector(m.core, m.endpoint)
+	m.inspector = newInspector(m.core, m.endpoint, func(text string) { m.app.Clipboard().SetContent(text) })
 	m.resources = newResourceTree(m.inspector.show)
 	m.tabs = container.NewAppTabs(newFlowTab())
 	m.log = newActivityLog(maxLogLines)
@@ -105,6 +106,9 @@ func (m *MainWindow) build() fyne.CanvasObject {
 // apply takes a batch of core events on the UI thread.
 func (m *MainWindow) apply(evs []event.Event) {
 	m.log.append(evs)
+	if touchesQueues(evs) {
+		m.syncQueues()
+	}
 	for _, e := range evs {
 		if e.Kind == event.ClockAdvanced {
 			m.toolbar.showClock(m.core.Clock())

@@ -16,7 +16,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	f := newFileFixture(t)
 	f.create("dlq", nil)
 	f.create("std", map[string]string{"VisibilityTimeout": "60", "RedrivePolicy": `{"deadLetterTargetArn":"` + f.svc.ARN("dlq") + `","maxReceiveCount":5}`})
-	f.createFIFO("f.fifo", nil)
+	f.createFIFO("f.fifo", map[string]string{"VisibilityTimeout": "3600"})
 	if err := f.svc.TagQueue(f.ctx, "std", map[string]string{"team": "core"}); err != nil {
 		t.Fatal(err)
 	}
@@ -120,11 +120,11 @@ func TestRestartResumesMoveTask(t *testing.T) {
 	if len(tasks) != 1 || tasks[0].ApproximateNumberOfMessagesMoved < 2 {
 		t.Fatalf("task after restart: %+v", tasks)
 	}
-	for range 3 {
-		f.advance(time.Second)
-		time.Sleep(5 * time.Millisecond)
-	}
-	waitTask(t, f, "dlq", "COMPLETED")
+	eventually(t, "the task to complete", func() bool {
+		f.advance(time.Second) // the task waits a second of clock time between batches
+		tasks, _ := f.svc.ListMessageMoveTasks(f.svc.ARN("dlq"), 1)
+		return tasks[0].Status == "COMPLETED"
+	})
 	if c := f.counts("dst"); c[0] != 5 {
 		t.Fatalf("dst holds %v", c)
 	}

@@ -279,7 +279,7 @@ func TestSQSBatches(t *testing.T) {
 		t.Fatalf("mixed batch: %+v %v", res, err)
 	}
 
-	got, err := e.sqs.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10})
+	got, err := e.sqs.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 5})
 	if err != nil || len(got.Messages) == 0 {
 		t.Fatalf("receive: %v %v", got, err)
 	}
