@@ -9,6 +9,8 @@ package main
 import (
 	"os"
 
+	_ "github.com/skyport-dev/skyport/internal/plainlocale" // before Fyne reads the locale
+
 	"github.com/skyport-dev/skyport/app"
 	"github.com/skyport-dev/skyport/cli"
 )
