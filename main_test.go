@@ -228,3 +228,23 @@ func TestVersionAndHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchAgainstServe runs `skyport bench` against a live `skyport serve`
+// and checks every scenario ran without errors and moved messages.
+func TestBenchAgainstServe(t *testing.T) {
+	_, url, _ := startServe(t, "--addr", "127.0.0.1:0", "--memory")
+	out, err := exec.Command(binary, "bench", "--endpoint", url, "--clients", "4", "--duration", "300ms", "--rate", "50").CombinedOutput()
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out)
+	}
+	line := regexp.MustCompile(`(?m)^(send|send-batch|receive-delete|latency)\s+clients=\d+\s+msgs/s=(\d+)\s.*errors=(\d+)$`)
+	found := line.FindAllStringSubmatch(string(out), -1)
+	if len(found) != 4 {
+		t.Fatalf("want 4 scenario lines, got %d:\n%s", len(found), out)
+	}
+	for _, m := range found {
+		if m[2] == "0" || m[3] != "0" {
+			t.Errorf("scenario %s: msgs/s=%s errors=%s\n%s", m[1], m[2], m[3], out)
+		}
+	}
+}

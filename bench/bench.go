@@ -39,6 +39,7 @@ type Result struct {
 	Errors   int64
 	Elapsed  time.Duration
 	P50, P99 time.Duration // per call, or send→receive for the latency scenario
+	FirstErr error         // the first failed call's error, if any
 }
 
 // MessagesPerSecond is the message rate of the run.
@@ -48,8 +49,12 @@ func (r Result) MessagesPerSecond() float64 { return float64(r.Messages) / r.Ela
 func (r Result) CallsPerSecond() float64 { return float64(r.Calls) / r.Elapsed.Seconds() }
 
 func (r Result) String() string {
-	return fmt.Sprintf("%-16s clients=%-3d msgs/s=%-9.0f calls/s=%-9.0f p50=%-9s p99=%-9s errors=%d",
+	s := fmt.Sprintf("%-16s clients=%-3d msgs/s=%-9.0f calls/s=%-9.0f p50=%-9s p99=%-9s errors=%d",
 		r.Scenario, r.Clients, r.MessagesPerSecond(), r.CallsPerSecond(), r.P50, r.P99, r.Errors)
+	if r.FirstErr != nil {
+		s += "\n  first error: " + r.FirstErr.Error()
+	}
+	return s
 }
 
 // NewClient returns an SQS client for endpoint with dummy credentials.
@@ -102,6 +107,7 @@ func (r *Runner) run(ctx context.Context, name string, clients int, op func(ctx 
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Duration)
 	defer cancel()
 	var calls, msgs, errs atomic.Int64
+	var firstErr atomic.Pointer[error]
 	lat := make([][]time.Duration, clients)
 	var wg sync.WaitGroup
 	began := time.Now()
@@ -117,6 +123,7 @@ func (r *Runner) run(ctx context.Context, name string, clients int, op func(ctx 
 				}
 				if err != nil {
 					errs.Add(1)
+					firstErr.CompareAndSwap(nil, &err)
 					continue
 				}
 				lat[i] = append(lat[i], time.Since(t0))
@@ -128,6 +135,9 @@ func (r *Runner) run(ctx context.Context, name string, clients int, op func(ctx 
 	wg.Wait()
 	res := Result{Scenario: name, Clients: clients, Calls: calls.Load(), Messages: msgs.Load(), Errors: errs.Load(), Elapsed: time.Since(began)}
 	res.P50, res.P99 = percentiles(lat)
+	if e := firstErr.Load(); e != nil {
+		res.FirstErr = *e
+	}
 	return res
 }
 

@@ -51,6 +51,7 @@ const usage = `Skyport — a local serverless cloud (SQS, SNS, Kinesis, API Gate
 Usage:
   skyport [flags]            open the desktop app (GUI)
   skyport serve [flags]      run the core headless
+  skyport bench [flags]      measure a live SQS endpoint through the AWS SDK
   skyport version            print the version
   skyport help               show this help
 
@@ -71,6 +72,8 @@ func Main(args []string, env Env) int {
 		return runServe(args, env)
 	case "version":
 		return runVersion(args, env)
+	case "bench":
+		return runBench(args, env)
 	case "help":
 		fmt.Fprint(env.Stdout, usage)
 		return ExitOK

@@ -39,6 +39,7 @@ type Service struct {
 	st      *store.Store
 	clock   *clock.Clock
 	cache   *ristretto.Cache[uint64, *record]
+	ahead   readAhead // range reads shared by concurrent cache misses
 	handles *handleCodec
 
 	mu     sync.RWMutex // guards byName, byID

@@ -54,16 +54,13 @@ func (s *Service) records(ids []int64) ([]*record, error) {
 	if len(missing) == 0 {
 		return out, nil
 	}
-	found, err := s.readRecords(missing)
+	found, err := s.readRange(missing)
 	if err != nil {
 		return nil, err
 	}
 	for i, id := range ids {
 		if out[i] == nil {
-			if r := found[id]; r != nil {
-				out[i] = r
-				s.cacheRecord(id, r)
-			}
+			out[i] = found[id]
 		}
 	}
 	return out, nil
@@ -75,13 +72,17 @@ func (s *Service) readRecords(ids []int64) (map[int64]*record, error) {
 	for i, id := range ids {
 		args[i] = id
 	}
-	q := `SELECT ` + recordColumns + ` FROM queue_messages WHERE id IN (?` + strings.Repeat(",?", len(ids)-1) + `)`
+	return s.queryRecords(`SELECT `+recordColumns+` FROM queue_messages WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
+}
+
+// queryRecords runs a message query on the store's read pool.
+func (s *Service) queryRecords(q string, args ...any) (map[int64]*record, error) {
 	rows, err := s.st.DB().Query(q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("queue: read messages: %w", err)
 	}
 	defer rows.Close()
-	out := make(map[int64]*record, len(ids))
+	out := make(map[int64]*record)
 	for rows.Next() {
 		id, r, err := scanRecord(rows)
 		if err != nil {

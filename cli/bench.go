@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/skyport-dev/skyport/bench"
+	"github.com/skyport-dev/skyport/core"
+)
+
+// benchScenarios are the scenarios `skyport bench` knows, in run order.
+var benchScenarios = []string{"send", "send-batch", "receive-delete", "latency"}
+
+// runBench drives a live SQS endpoint (Skyport or any other emulator)
+// through the AWS SDK and prints one line per scenario.
+func runBench(args []string, env Env) int {
+	fs := newFlagSet("bench", "skyport bench [flags]",
+		"Measure a live SQS endpoint through the AWS SDK for Go v2: SendMessage, SendMessageBatch(10),\n"+
+			"Receive(10)+DeleteMessageBatch and send→receive latency with long polling.")
+	endpoint := fs.String("endpoint", "http://"+core.DefaultAddr, "`URL` of the endpoint to measure")
+	clients := fs.Int("clients", 16, "concurrent SDK callers")
+	duration := fs.Duration("duration", 3*time.Second, "how long each scenario runs")
+	size := fs.Int("size", 256, "message body `bytes`")
+	queue := fs.String("queue", "skyport-bench", "queue `name` (created when missing)")
+	only := fs.String("scenarios", strings.Join(benchScenarios, ","), "comma-separated `list` of scenarios")
+	rate := fs.Int("rate", 100, "messages per second for the latency scenario")
+	if code, done := parse(fs, args, env); done {
+		return code
+	}
+	if *clients < 1 || *duration <= 0 || *size < 1 || *rate < 1 {
+		fmt.Fprintln(env.Stderr, "skyport bench: --clients, --duration, --size and --rate must be positive")
+		return ExitUsage
+	}
+	want := map[string]bool{}
+	for _, s := range strings.Split(*only, ",") {
+		s = strings.TrimSpace(s)
+		if !contains(benchScenarios, s) {
+			fmt.Fprintf(env.Stderr, "skyport bench: unknown scenario %q (want %s)\n", s, strings.Join(benchScenarios, ", "))
+			return ExitUsage
+		}
+		want[s] = true
+	}
+	ctx := context.Background()
+	r, err := bench.NewRunner(ctx, bench.Config{Endpoint: *endpoint, Queue: *queue, Clients: *clients, Duration: *duration, Size: *size})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "skyport bench: %v\n", err)
+		return ExitError
+	}
+	fmt.Fprintf(env.Stdout, "skyport bench: %s, %d clients, %s per scenario, %d-byte bodies\n", *endpoint, *clients, *duration, *size)
+	for _, s := range benchScenarios {
+		if !want[s] {
+			continue
+		}
+		var res bench.Result
+		switch s {
+		case "send":
+			res = r.Send(ctx)
+		case "send-batch":
+			res = r.SendBatch(ctx)
+		case "receive-delete":
+			if err := r.Fill(ctx, *clients*2000); err != nil {
+				fmt.Fprintf(env.Stderr, "skyport bench: fill: %v\n", err)
+				return ExitError
+			}
+			res = r.ReceiveDelete(ctx)
+		case "latency":
+			// Its own queue: leftovers of the drain scenario would delay it.
+			lr, err := bench.NewRunner(ctx, bench.Config{Endpoint: *endpoint, Queue: *queue + "-latency", Duration: *duration})
+			if err == nil {
+				res, err = lr.Latency(ctx, *rate)
+			}
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "skyport bench: latency: %v\n", err)
+				return ExitError
+			}
+		}
+		fmt.Fprintln(env.Stdout, res)
+	}
+	return ExitOK
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
