@@ -16,6 +16,7 @@ import (
 	"github.com/skyport-dev/skyport/core/metrics"
 	"github.com/skyport-dev/skyport/core/queue"
 	"github.com/skyport-dev/skyport/core/store"
+	"github.com/skyport-dev/skyport/core/topic"
 )
 
 // Version is the Skyport version, stamped at build time with
@@ -51,6 +52,7 @@ type Core struct {
 	metrics *metrics.Registry
 	started time.Time
 	queues  *queue.Service
+	topics  *topic.Service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -118,7 +120,7 @@ func (c *Core) openServices() error {
 		return fmt.Errorf("queues: %w", err)
 	}
 	c.queues = q
-	return nil
+	return c.openTopics()
 }
 
 // publisher lets services emit events stamped with the core clock.
@@ -203,8 +205,9 @@ func (c *Core) Uptime() time.Duration { return time.Since(c.started) }
 func (c *Core) Close() error {
 	c.closeOnce.Do(func() {
 		c.Emit(event.Event{Kind: event.CoreStopping, Level: event.Info, Service: "core", Message: "Skyport core stopping"})
+		errTopics := c.closeTopics()
 		errQueues := c.queues.Close()
-		c.closeErr = errors.Join(errQueues, c.store.Close())
+		c.closeErr = errors.Join(errTopics, errQueues, c.store.Close())
 		c.events.CloseAll()
 	})
 	return c.closeErr

@@ -51,6 +51,13 @@ const (
 	ExecutionStep   Kind = "execution.step"
 )
 
+// Kinds of events the topic service emits.
+const (
+	MessagePublished Kind = "message.published" // a topic recorded a publish
+	MessageDelivered Kind = "message.delivered" // a topic delivered to a subscription
+	DeliveryFailed   Kind = "delivery.failed"   // a delivery attempt failed (Warn when given up)
+)
+
 // Event is one thing that happened in the core.
 type Event struct {
 	Time     time.Time

@@ -81,4 +81,62 @@ CREATE TABLE queue_settings (
 	value BLOB NOT NULL
 ) WITHOUT ROWID;`,
 	},
+	{
+		Version: 3,
+		Name:    "topics",
+		SQL: `CREATE TABLE topic_topics (
+	name       TEXT PRIMARY KEY,
+	fifo       INTEGER NOT NULL,
+	attributes TEXT NOT NULL,
+	tags       TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	seq        INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE topic_subscriptions (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	arn        TEXT NOT NULL UNIQUE,
+	topic      TEXT NOT NULL,
+	protocol   TEXT NOT NULL,
+	endpoint   TEXT NOT NULL,
+	attributes TEXT NOT NULL,
+	token      TEXT NOT NULL,
+	confirmed  INTEGER NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX topic_subscriptions_topic ON topic_subscriptions(topic);
+CREATE TABLE topic_messages (
+	id           INTEGER PRIMARY KEY AUTOINCREMENT,
+	topic        TEXT NOT NULL,
+	message_id   TEXT NOT NULL,
+	subject      TEXT NOT NULL,
+	body         TEXT NOT NULL,
+	structure    TEXT NOT NULL,
+	attributes   TEXT NOT NULL,
+	group_id     TEXT NOT NULL,
+	dedup_id     TEXT NOT NULL,
+	seq          TEXT NOT NULL,
+	published_at INTEGER NOT NULL
+);
+CREATE INDEX topic_messages_topic ON topic_messages(topic);
+CREATE TABLE topic_deliveries (
+	message      INTEGER NOT NULL,
+	subscription INTEGER NOT NULL,
+	attempts     INTEGER NOT NULL,
+	next_at      INTEGER NOT NULL,
+	PRIMARY KEY (message, subscription)
+) WITHOUT ROWID;
+CREATE INDEX topic_deliveries_subscription ON topic_deliveries(subscription);
+CREATE TABLE topic_dedup (
+	topic      TEXT NOT NULL,
+	dedup_id   TEXT NOT NULL,
+	message_id TEXT NOT NULL,
+	seq        TEXT NOT NULL,
+	expires_at INTEGER NOT NULL,
+	PRIMARY KEY (topic, dedup_id)
+) WITHOUT ROWID;
+CREATE TABLE topic_settings (
+	key   TEXT PRIMARY KEY,
+	value BLOB NOT NULL
+) WITHOUT ROWID;`,
+	},
 }

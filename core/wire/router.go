@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/skyport-dev/skyport/core"
+	"github.com/skyport-dev/skyport/core/topic"
 )
 
 // Router dispatches every request the listener receives.
@@ -17,6 +18,7 @@ type Router struct {
 	url  func() string
 	mux  *http.ServeMux
 	sqs  *sqsServer
+	sns  *snsServer
 }
 
 // NewRouter returns the handler for c; url reports the public endpoint URL
@@ -24,6 +26,9 @@ type Router struct {
 func NewRouter(c *core.Core, url func() string) *Router {
 	r := &Router{core: c, url: url, mux: http.NewServeMux(),
 		sqs: &sqsServer{queues: c.Queues(), account: c.Account()}}
+	r.sns = &snsServer{topics: c.Topics()}
+	c.Topics().SetEndpoint(url)
+	r.mux.HandleFunc("GET "+topic.SigningCertPath, r.sns.signingCert)
 	r.mux.HandleFunc("GET /health", r.health)
 	r.mux.HandleFunc("GET /metrics", r.metrics)
 	r.mux.HandleFunc("GET /_skyport/clock", r.clockState)
@@ -86,6 +91,10 @@ func (r *Router) dispatchForm(w http.ResponseWriter, req *http.Request) {
 	_, sqsAction := sqsActions[action]
 	if version == sqsQueryVersion || (version == "" && sqsAction) {
 		r.sqs.serveQuery(w, req, req.Form)
+		return
+	}
+	if _, snsAction := snsActions[action]; version == snsQueryVersion || (version == "" && snsAction) {
+		r.sns.serveQuery(w, req, req.Form)
 		return
 	}
 	writeXMLError(w, &Error{Code: "InvalidAction", Status: http.StatusBadRequest,

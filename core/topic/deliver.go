@@ -1,0 +1,300 @@
+package topic
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/store"
+)
+
+// delivery is one message on its way to one subscription.
+type delivery struct {
+	msg      *message
+	sub      *subscription
+	attempts int // attempts made so far
+}
+
+// Lane concurrency: a standard subscription runs this many attempts at
+// once; a FIFO topic's subscriptions run one, in order.
+const laneConcurrency = 32
+
+// lane holds a subscription's pending deliveries and runs them: in order
+// and one at a time for FIFO topics (a failing message holds back the ones
+// after it, as SNS FIFO does), concurrently otherwise. Publishers only
+// append to it, so fan-out never waits for a delivery.
+type lane struct {
+	s       *Service
+	sub     *subscription
+	ordered bool
+	limit   int
+
+	mu      sync.Mutex
+	ready   []*delivery
+	running int // attempts running (ordered lanes: including one waiting to retry)
+	waiting int // deliveries waiting for a retry timer
+	closed  bool
+}
+
+func newLane(s *Service, sub *subscription) *lane {
+	l := &lane{s: s, sub: sub, ordered: sub.topic.fifo, limit: laneConcurrency}
+	if l.ordered {
+		l.limit = 1
+	}
+	return l
+}
+
+// push appends deliveries and starts as many as the lane allows.
+func (l *lane) push(ds ...*delivery) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	l.ready = append(l.ready, ds...)
+	l.pumpLocked()
+}
+
+func (l *lane) pumpLocked() {
+	for !l.closed && l.running < l.limit && len(l.ready) > 0 {
+		d := l.ready[0]
+		l.ready[0] = nil
+		l.ready = l.ready[1:]
+		if !l.s.startAttempt(func() { l.run(d) }) {
+			return
+		}
+		l.running++
+	}
+}
+
+// backlog counts deliveries not yet done.
+func (l *lane) backlog() int64 {
+	if l == nil {
+		return 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return int64(len(l.ready) + l.running + l.waiting)
+}
+
+// close drops the lane's queued deliveries (their rows stay for a restart,
+// or were deleted with the subscription).
+func (l *lane) close() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	l.closed = true
+	l.ready = nil
+	l.mu.Unlock()
+}
+
+func (l *lane) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
+// startAttempt runs fn in a goroutine the service waits for at Close; it
+// reports false once the service is closing.
+func (s *Service) startAttempt(fn func()) bool {
+	s.runMu.RLock()
+	defer s.runMu.RUnlock()
+	if s.stopping {
+		return false
+	}
+	s.inflight.Add(1)
+	go func() {
+		defer s.inflight.Done()
+		fn()
+	}()
+	return true
+}
+
+// run makes one attempt and decides what follows.
+func (l *lane) run(d *delivery) {
+	s := l.s
+	select {
+	case s.slots <- struct{}{}:
+	case <-s.done:
+		return
+	}
+	err := s.attempt(d)
+	<-s.slots
+	d.attempts++
+	s.noteAttempt(d.sub, err)
+	if err == nil || d.sub.isDeleted() {
+		if err == nil {
+			d.sub.delivered.Add(1)
+			d.msg.topic.delivered.Inc()
+			s.emit(event.MessageDelivered, event.Debug, d.sub.arn, "delivered "+d.msg.id+" to "+d.sub.endpoint)
+		}
+		s.finish(d)
+		l.done()
+		return
+	}
+	var de *DeliveryError
+	permanent := errors.As(err, &de) && de.Permanent
+	wait, again := s.retryFor(d.sub).delay(d.attempts)
+	if permanent || !again {
+		s.giveUp(d, err)
+		l.done()
+		return
+	}
+	s.saveAttempts(d, wait)
+	attempts := d.attempts
+	l.retry(d, wait)
+	// Emitted once the retry is scheduled, so a watcher may advance the clock.
+	s.emit(event.DeliveryFailed, event.Debug, d.sub.arn, fmt.Sprintf("attempt %d of %s to %s failed: %v; retrying in %s", attempts, d.msg.id, d.sub.endpoint, err, wait))
+}
+
+// done frees the running slot of a finished delivery.
+func (l *lane) done() {
+	l.mu.Lock()
+	l.running--
+	l.pumpLocked()
+	l.mu.Unlock()
+}
+
+// retry runs d again after wait on the core clock. An ordered lane keeps
+// its slot, so nothing overtakes d.
+func (l *lane) retry(d *delivery, wait time.Duration) {
+	l.mu.Lock()
+	if !l.ordered {
+		l.running--
+		l.waiting++
+		l.pumpLocked()
+	}
+	l.mu.Unlock()
+	again := func() {
+		if l.s.closed() {
+			return
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.ordered {
+			if l.closed || !l.s.startAttempt(func() { l.run(d) }) {
+				l.running--
+			}
+			return
+		}
+		l.waiting--
+		if l.closed {
+			return
+		}
+		l.ready = append([]*delivery{d}, l.ready...)
+		l.pumpLocked()
+	}
+	if wait <= 0 {
+		again()
+		return
+	}
+	l.s.clock.AfterFunc(wait, again)
+}
+
+// attempt delivers once.
+func (s *Service) attempt(d *delivery) error {
+	ctx := s.ctx
+	switch d.sub.protocol {
+	case "sqs":
+		return s.deliverQueue(ctx, d.sub.endpoint, d)
+	case "lambda":
+		return s.deliverFunction(ctx, d)
+	case "http", "https":
+		return s.deliverHTTP(ctx, d)
+	}
+	return &DeliveryError{Permanent: true, Reason: "unsupported protocol " + d.sub.protocol}
+}
+
+// queueMessage is what a queue (the endpoint or the dead-letter queue)
+// receives for d.
+func (s *Service) queueMessage(d *delivery) QueueMessage {
+	_, raw, _, _ := d.sub.state()
+	m := QueueMessage{SourceARN: d.msg.topic.arn}
+	if raw {
+		m.Body = d.msg.bodyFor(d.sub.protocol)
+		m.MessageAttributes = d.msg.attrs
+	} else {
+		m.Body = s.envelope(d.msg, d.sub)
+	}
+	if d.msg.topic.fifo {
+		m.MessageGroupID, m.DeduplicationID = d.msg.group, d.msg.dedup
+	} else if d.msg.group != "" {
+		m.MessageGroupID = d.msg.group
+	}
+	return m
+}
+
+func (s *Service) deliverQueue(ctx context.Context, arn string, d *delivery) error {
+	q := s.queues()
+	if q == nil {
+		return &DeliveryError{Permanent: true, Reason: "queue not found: " + arn}
+	}
+	return q.SendToQueue(ctx, arn, s.queueMessage(d))
+}
+
+func (s *Service) deliverFunction(ctx context.Context, d *delivery) error {
+	f := s.functions()
+	if f == nil {
+		return &DeliveryError{Permanent: true, Reason: "function not found: " + d.sub.endpoint}
+	}
+	return f.InvokeFunction(ctx, d.sub.endpoint, s.lambdaEvent(d.msg, d.sub))
+}
+
+// noteAttempt records the outcome of an attempt for the GUI.
+func (s *Service) noteAttempt(sub *subscription, err error) {
+	sub.mu.Lock()
+	sub.lastAt = s.clock.Now()
+	if err != nil {
+		sub.lastErr = err.Error()
+	} else {
+		sub.lastErr = ""
+	}
+	sub.mu.Unlock()
+}
+
+// giveUp sends an undeliverable message to the subscription's dead-letter
+// queue, if it has one, and drops it.
+func (s *Service) giveUp(d *delivery, cause error) {
+	d.sub.failed.Add(1)
+	d.msg.topic.failed.Inc()
+	_, _, _, dlq := d.sub.state()
+	what := "dropped"
+	if dlq != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := s.deliverQueue(ctx, dlq, d)
+		cancel()
+		if err == nil {
+			d.sub.dead.Add(1)
+			what = "moved to dead-letter queue " + dlq
+		} else {
+			what = "dropped (dead-letter queue: " + err.Error() + ")"
+		}
+	}
+	s.emit(event.DeliveryFailed, event.Warn, d.sub.arn, fmt.Sprintf("%s to %s failed after %d attempts: %v; %s", d.msg.id, d.sub.endpoint, d.attempts, cause, what))
+	s.finish(d)
+}
+
+// finish forgets a delivery that is done, and its message once no
+// delivery of it is left.
+func (s *Service) finish(d *delivery) {
+	_ = s.st.Write(context.Background(), func(tx *store.Tx) error {
+		if _, err := tx.Exec(`DELETE FROM topic_deliveries WHERE message = ? AND subscription = ?`, d.msg.row, d.sub.id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`DELETE FROM topic_messages WHERE id = ? AND NOT EXISTS (SELECT 1 FROM topic_deliveries WHERE message = ?)`, d.msg.row, d.msg.row)
+		return err
+	})
+}
+
+// saveAttempts records a failed attempt, so a restart keeps counting.
+func (s *Service) saveAttempts(d *delivery, wait time.Duration) {
+	next := s.clock.Now().Add(wait).UnixMilli()
+	_ = s.st.Write(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.Exec(`UPDATE topic_deliveries SET attempts = ?, next_at = ? WHERE message = ? AND subscription = ?`, d.attempts, next, d.msg.row, d.sub.id)
+		return err
+	})
+}

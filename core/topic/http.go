@@ -1,0 +1,96 @@
+package topic
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/skyport-dev/skyport/core/event"
+)
+
+// userAgent is the User-Agent SNS sends to HTTP(S) endpoints.
+const userAgent = "Amazon Simple Notification Service Agent"
+
+// post sends one SNS request to an HTTP(S) endpoint. A 2xx answer is a
+// success; 5xx, 408, 429 and transport failures (including the bounded
+// timeout) may be retried; any other status is a permanent failure.
+func (s *Service) post(ctx context.Context, endpoint, body string, header http.Header) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(body))
+	if err != nil {
+		return &DeliveryError{Permanent: true, Reason: "bad endpoint: " + err.Error()}
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "text/plain; charset=UTF-8")
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return &DeliveryError{Reason: "POST " + endpoint + ": " + err.Error()}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return nil
+	case resp.StatusCode >= 500, resp.StatusCode == http.StatusRequestTimeout, resp.StatusCode == http.StatusTooManyRequests:
+		return &DeliveryError{Reason: fmt.Sprintf("POST %s: HTTP %d", endpoint, resp.StatusCode)}
+	}
+	return &DeliveryError{Permanent: true, Reason: fmt.Sprintf("POST %s: HTTP %d", endpoint, resp.StatusCode)}
+}
+
+// deliverHTTP posts a notification (or the raw message) to sub's endpoint
+// with the x-amz-sns-* headers.
+func (s *Service) deliverHTTP(ctx context.Context, d *delivery) error {
+	_, raw, _, _ := d.sub.state()
+	h := http.Header{}
+	h.Set("x-amz-sns-message-type", "Notification")
+	h.Set("x-amz-sns-message-id", d.msg.id)
+	h.Set("x-amz-sns-topic-arn", d.msg.topic.arn)
+	h.Set("x-amz-sns-subscription-arn", d.sub.arn)
+	body := ""
+	if raw {
+		h.Set("x-amz-sns-rawdelivery", "true")
+		body = d.msg.bodyFor(d.sub.protocol)
+	} else {
+		body = s.envelope(d.msg, d.sub)
+	}
+	return s.post(ctx, d.sub.endpoint, body, h)
+}
+
+// sendConfirmation posts a SubscriptionConfirmation to a pending HTTP(S)
+// subscription in the background, retrying on the subscription's delivery
+// policy until it is confirmed, deleted or out of retries.
+func (s *Service) sendConfirmation(sub *subscription) {
+	sub.mu.Lock()
+	token := sub.token
+	sub.mu.Unlock()
+	doc := marshalEnvelope(s.confirmation(sub, token))
+	h := http.Header{}
+	h.Set("x-amz-sns-message-type", "SubscriptionConfirmation")
+	h.Set("x-amz-sns-topic-arn", sub.topic.arn)
+	var try func(n int)
+	try = func(n int) {
+		s.startAttempt(func() {
+			_, _, confirmed, _ := sub.state()
+			if confirmed || sub.isDeleted() {
+				return
+			}
+			err := s.post(s.ctx, sub.endpoint, doc, h)
+			s.noteAttempt(sub, err)
+			if err == nil {
+				s.emit(event.MessageDelivered, event.Info, sub.arn, "sent subscription confirmation to "+sub.endpoint)
+				return
+			}
+			wait, again := s.retryFor(sub).delay(n)
+			if !again || s.closed() {
+				s.emit(event.DeliveryFailed, event.Warn, sub.arn, "subscription confirmation to "+sub.endpoint+" failed: "+err.Error())
+				return
+			}
+			s.clock.AfterFunc(wait, func() { try(n + 1) })
+		})
+	}
+	try(1)
+}
