@@ -16,6 +16,7 @@ import (
 	"github.com/skyport-dev/skyport/core/metrics"
 	"github.com/skyport-dev/skyport/core/queue"
 	"github.com/skyport-dev/skyport/core/store"
+	"github.com/skyport-dev/skyport/core/stream"
 )
 
 // Version is the Skyport version, stamped at build time with
@@ -40,6 +41,13 @@ type Config struct {
 	Clock      *Clock           // nil: a real-time clock
 	Region     string           // DefaultRegion when empty
 	Account    string           // DefaultAccount when empty
+	Streams    StreamOptions    // Kinesis emulation knobs
+}
+
+// StreamOptions tunes the stream service (all off by default).
+type StreamOptions struct {
+	TransitionDelay time.Duration // time spent CREATING/UPDATING on the clock
+	Throughput      bool          // emulate per-shard throughput limits
 }
 
 // Core is one running instance of the embedded cloud.
@@ -51,6 +59,7 @@ type Core struct {
 	metrics *metrics.Registry
 	started time.Time
 	queues  *queue.Service
+	streams *stream.Service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -118,6 +127,16 @@ func (c *Core) openServices() error {
 		return fmt.Errorf("queues: %w", err)
 	}
 	c.queues = q
+	sv, err := stream.Open(stream.Config{
+		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
+		Region: c.cfg.Region, Account: c.cfg.Account,
+		TransitionDelay: c.cfg.Streams.TransitionDelay, Throughput: c.cfg.Streams.Throughput,
+	})
+	if err != nil {
+		q.Close()
+		return fmt.Errorf("streams: %w", err)
+	}
+	c.streams = sv
 	return nil
 }
 
@@ -128,6 +147,9 @@ func (p publisher) Publish(e event.Event) { p.c.Emit(e) }
 
 // Queues returns the SQS-compatible queue service.
 func (c *Core) Queues() *queue.Service { return c.queues }
+
+// Streams returns the Kinesis-compatible stream service.
+func (c *Core) Streams() *stream.Service { return c.streams }
 
 func (c *Core) registerCoreMetrics() {
 	m := c.metrics
@@ -204,7 +226,8 @@ func (c *Core) Close() error {
 	c.closeOnce.Do(func() {
 		c.Emit(event.Event{Kind: event.CoreStopping, Level: event.Info, Service: "core", Message: "Skyport core stopping"})
 		errQueues := c.queues.Close()
-		c.closeErr = errors.Join(errQueues, c.store.Close())
+		errStreams := c.streams.Close()
+		c.closeErr = errors.Join(errQueues, errStreams, c.store.Close())
 		c.events.CloseAll()
 	})
 	return c.closeErr
