@@ -275,3 +275,9 @@ func (st *stream) sortedShards() []*shard {
 	sort.Slice(out, func(i, j int) bool { return out[i].index < out[j].index })
 	return out
 }
+
+// ShardLimit returns the open-shard quota of the account.
+func (s *Service) ShardLimit() int { return s.cfg.ShardLimit }
+
+// Now returns the core clock's time.
+func (s *Service) Now() time.Time { return s.clock.Now() }
