@@ -93,7 +93,7 @@ func Open(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.wg.Add(1)
-	go s.trimmer()
+	go s.trimmer(s.clock.Now().Add(cfg.TrimInterval))
 	return s, nil
 }
 

@@ -21,20 +21,31 @@ func (s *Service) Kick() {
 }
 
 // trimmer deletes records older than their stream's retention every
-// TrimInterval on the core clock, and on Kick.
-func (s *Service) trimmer() {
+// TrimInterval on the core clock, and on Kick. Deadlines are absolute, so
+// a clock pushed forward while a trim runs still gets its trim: the next
+// one is due an interval after the previous one started.
+func (s *Service) trimmer(due time.Time) {
 	defer s.wg.Done()
 	for {
-		t := s.clock.NewTimer(s.cfg.TrimInterval)
-		select {
-		case <-t.C:
-		case <-s.kick:
-			t.Stop()
-		case <-s.done:
-			t.Stop()
-			return
+		if wait := due.Sub(s.clock.Now()); wait > 0 {
+			t := s.clock.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-s.kick:
+				t.Stop()
+			case <-s.done:
+				t.Stop()
+				return
+			}
 		}
+		started := s.clock.Now()
 		_, _ = s.Trim(context.Background())
+		due = started.Add(s.cfg.TrimInterval)
+		select {
+		case <-s.done:
+			return
+		default:
+		}
 	}
 }
 
