@@ -16,6 +16,7 @@ import (
 	"github.com/skyport-dev/skyport/core/metrics"
 	"github.com/skyport-dev/skyport/core/queue"
 	"github.com/skyport-dev/skyport/core/store"
+	"github.com/skyport-dev/skyport/core/stream"
 	"github.com/skyport-dev/skyport/core/topic"
 )
 
@@ -41,6 +42,13 @@ type Config struct {
 	Clock      *Clock           // nil: a real-time clock
 	Region     string           // DefaultRegion when empty
 	Account    string           // DefaultAccount when empty
+	Streams    StreamOptions    // Kinesis emulation knobs
+}
+
+// StreamOptions tunes the stream service (all off by default).
+type StreamOptions struct {
+	TransitionDelay time.Duration // time spent CREATING/UPDATING on the clock
+	Throughput      bool          // emulate per-shard throughput limits
 }
 
 // Core is one running instance of the embedded cloud.
@@ -53,6 +61,7 @@ type Core struct {
 	started time.Time
 	queues  *queue.Service
 	topics  *topic.Service
+	streams *stream.Service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -120,6 +129,16 @@ func (c *Core) openServices() error {
 		return fmt.Errorf("queues: %w", err)
 	}
 	c.queues = q
+	sv, err := stream.Open(stream.Config{
+		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
+		Region: c.cfg.Region, Account: c.cfg.Account,
+		TransitionDelay: c.cfg.Streams.TransitionDelay, Throughput: c.cfg.Streams.Throughput,
+	})
+	if err != nil {
+		q.Close()
+		return fmt.Errorf("streams: %w", err)
+	}
+	c.streams = sv
 	return c.openTopics()
 }
 
@@ -130,6 +149,9 @@ func (p publisher) Publish(e event.Event) { p.c.Emit(e) }
 
 // Queues returns the SQS-compatible queue service.
 func (c *Core) Queues() *queue.Service { return c.queues }
+
+// Streams returns the Kinesis-compatible stream service.
+func (c *Core) Streams() *stream.Service { return c.streams }
 
 func (c *Core) registerCoreMetrics() {
 	m := c.metrics
@@ -207,7 +229,8 @@ func (c *Core) Close() error {
 		c.Emit(event.Event{Kind: event.CoreStopping, Level: event.Info, Service: "core", Message: "Skyport core stopping"})
 		errTopics := c.closeTopics()
 		errQueues := c.queues.Close()
-		c.closeErr = errors.Join(errTopics, errQueues, c.store.Close())
+		errStreams := c.streams.Close()
+		c.closeErr = errors.Join(errTopics, errQueues, errStreams, c.store.Close())
 		c.events.CloseAll()
 	})
 	return c.closeErr

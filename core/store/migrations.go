@@ -139,4 +139,43 @@ CREATE TABLE topic_settings (
 	value BLOB NOT NULL
 ) WITHOUT ROWID;`,
 	},
+	{
+		Version: 4,
+		Name:    "streams",
+		SQL: `CREATE TABLE stream_streams (
+	id              INTEGER PRIMARY KEY AUTOINCREMENT,
+	name            TEXT NOT NULL UNIQUE,
+	mode            TEXT NOT NULL,
+	retention_hours INTEGER NOT NULL,
+	max_record_kib  INTEGER NOT NULL,
+	tags            TEXT NOT NULL,
+	created_at      INTEGER NOT NULL
+);
+CREATE TABLE stream_shards (
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	stream_id   INTEGER NOT NULL,
+	shard_index INTEGER NOT NULL,
+	hash_start  TEXT NOT NULL,
+	hash_end    TEXT NOT NULL,
+	parent      TEXT NOT NULL,
+	adjacent    TEXT NOT NULL,
+	start_seq   INTEGER NOT NULL,
+	end_seq     INTEGER NOT NULL,
+	created_at  INTEGER NOT NULL,
+	closed_at   INTEGER NOT NULL
+);
+CREATE TABLE stream_records (
+	seq           INTEGER PRIMARY KEY,
+	shard_id      INTEGER NOT NULL,
+	arrived       INTEGER NOT NULL,
+	partition_key TEXT NOT NULL,
+	data          BLOB NOT NULL
+);
+CREATE INDEX stream_records_shard ON stream_records(shard_id, seq);
+CREATE INDEX stream_records_arrival ON stream_records(shard_id, arrived);
+CREATE TABLE stream_settings (
+	key   TEXT PRIMARY KEY,
+	value BLOB NOT NULL
+) WITHOUT ROWID;`,
+	},
 }

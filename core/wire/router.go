@@ -19,13 +19,15 @@ type Router struct {
 	mux  *http.ServeMux
 	sqs  *sqsServer
 	sns  *snsServer
+	kin  *kinesisServer
 }
 
 // NewRouter returns the handler for c; url reports the public endpoint URL
 // (used in /health and in queue URLs).
 func NewRouter(c *core.Core, url func() string) *Router {
 	r := &Router{core: c, url: url, mux: http.NewServeMux(),
-		sqs: &sqsServer{queues: c.Queues(), account: c.Account()}}
+		sqs: &sqsServer{queues: c.Queues(), account: c.Account()},
+		kin: &kinesisServer{streams: c.Streams()}}
 	r.sns = &snsServer{topics: c.Topics()}
 	c.Topics().SetEndpoint(url)
 	r.mux.HandleFunc("GET "+topic.SigningCertPath, r.sns.signingCert)
@@ -65,6 +67,9 @@ func (r *Router) dispatchTarget(w http.ResponseWriter, req *http.Request, target
 	switch service {
 	case "AmazonSQS":
 		r.sqs.serveJSON(w, req, action)
+		return
+	case "Kinesis_20131202":
+		r.kin.serve(w, req, action)
 		return
 	}
 	writeJSONError(w, &Error{Code: "UnknownOperationException", Status: http.StatusBadRequest,

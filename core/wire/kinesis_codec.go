@@ -1,0 +1,424 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/aws/smithy-go/encoding/cbor"
+)
+
+// Kinesis is served in JSON 1.1 (the Go, Python and JavaScript SDKs) and in
+// its CBOR form (application/x-amz-cbor-1.1, the Java SDK's and KPL/KCL's
+// default). Both decode to the same tree: map[string]any holding string,
+// int64, float64, bool, []byte (CBOR byte strings), time.Time (CBOR tag 1),
+// []any and map[string]any. kparams reads members from it with each
+// protocol's encoding of blobs and timestamps; results are built as the
+// same kind of tree and written by encodeKinesisJSON or encodeKinesisCBOR.
+
+// kparams is one decoded Kinesis request or structure member.
+type kparams struct {
+	m    map[string]any
+	cbor bool
+}
+
+// decodeKinesisJSON parses a JSON 1.1 body.
+func decodeKinesisJSON(body []byte) (kparams, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return kparams{m: map[string]any{}}, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return kparams{}, fmt.Errorf("the request body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return kparams{}, fmt.Errorf("the request body has data after the JSON object")
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return kparams{}, fmt.Errorf("the request body is not a JSON object")
+	}
+	return kparams{m: m}, nil
+}
+
+// decodeKinesisCBOR parses a CBOR body.
+func decodeKinesisCBOR(body []byte) (kparams, error) {
+	if len(body) == 0 {
+		return kparams{m: map[string]any{}, cbor: true}, nil
+	}
+	v, err := cbor.Decode(body)
+	if err != nil {
+		return kparams{}, fmt.Errorf("the request body is not valid CBOR: %v", err)
+	}
+	t, err := fromCBOR(v, 0)
+	if err != nil {
+		return kparams{}, err
+	}
+	m, ok := t.(map[string]any)
+	if !ok {
+		return kparams{}, fmt.Errorf("the request body is not a CBOR map")
+	}
+	return kparams{m: m, cbor: true}, nil
+}
+
+// fromCBOR turns a CBOR value into the request tree.
+func fromCBOR(v cbor.Value, depth int) (any, error) {
+	if depth > 32 {
+		return nil, fmt.Errorf("the request body nests too deeply")
+	}
+	switch x := v.(type) {
+	case cbor.Uint:
+		if uint64(x) > math.MaxInt64 {
+			return float64(x), nil
+		}
+		return int64(x), nil
+	case cbor.NegInt:
+		if x == 0 || uint64(x) > math.MaxInt64 {
+			return -float64(x), nil
+		}
+		return -int64(x), nil
+	case cbor.Slice:
+		return []byte(x), nil
+	case cbor.String:
+		return string(x), nil
+	case cbor.Bool:
+		return bool(x), nil
+	case cbor.Float32:
+		return float64(x), nil
+	case cbor.Float64:
+		return float64(x), nil
+	case *cbor.Nil, *cbor.Undefined:
+		return nil, nil
+	case cbor.List:
+		out := make([]any, len(x))
+		for i, e := range x {
+			t, err := fromCBOR(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = t
+		}
+		return out, nil
+	case cbor.Map:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			t, err := fromCBOR(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = t
+		}
+		return out, nil
+	case *cbor.Tag:
+		if x.ID == 1 {
+			t, err := cbor.AsTime(x)
+			if err != nil {
+				return nil, fmt.Errorf("bad CBOR timestamp: %v", err)
+			}
+			return t, nil
+		}
+		return fromCBOR(x.Value, depth+1)
+	}
+	return nil, fmt.Errorf("unsupported CBOR value %T", v)
+}
+
+// serialErr is a member of the wrong type: SerializationException.
+type serialErr struct{ msg string }
+
+func (e *serialErr) Error() string { return e.msg }
+
+func wrongType(name, want string) error {
+	return &serialErr{fmt.Sprintf("Member %s must be %s.", name, want)}
+}
+
+func (p kparams) has(name string) bool { return p.m[name] != nil }
+
+func (p kparams) str(name string) (string, error) {
+	v := p.m[name]
+	if v == nil {
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", wrongType(name, "a string")
+	}
+	return s, nil
+}
+
+// integer returns an integer member; ok is false when absent.
+func (p kparams) integer(name string) (int64, bool, error) {
+	switch x := p.m[name].(type) {
+	case nil:
+		return 0, false, nil
+	case json.Number:
+		n, err := strconv.ParseInt(string(x), 10, 64)
+		if err != nil {
+			return 0, false, wrongType(name, "an integer")
+		}
+		return n, true, nil
+	case int64:
+		return x, true, nil
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int64(x), true, nil
+		}
+	}
+	return 0, false, wrongType(name, "an integer")
+}
+
+// smallInt returns an integer member clamped to the int32 range's use.
+func (p kparams) smallInt(name string) (int, bool, error) {
+	n, ok, err := p.integer(name)
+	if err != nil || !ok {
+		return 0, ok, err
+	}
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		return 0, false, wrongType(name, "a 32-bit integer")
+	}
+	return int(n), true, nil
+}
+
+func (p kparams) boolean(name string) (bool, error) {
+	switch x := p.m[name].(type) {
+	case nil:
+		return false, nil
+	case bool:
+		return x, nil
+	}
+	return false, wrongType(name, "a boolean")
+}
+
+// blob returns a blob member: base64 text in JSON, a byte string in CBOR.
+func (p kparams) blob(name string) ([]byte, bool, error) {
+	switch x := p.m[name].(type) {
+	case nil:
+		return nil, false, nil
+	case []byte:
+		return x, true, nil
+	case string:
+		b, err := base64.StdEncoding.DecodeString(x)
+		if err != nil {
+			return nil, false, &serialErr{fmt.Sprintf("Member %s is not valid base64.", name)}
+		}
+		return b, true, nil
+	}
+	return nil, false, wrongType(name, "a blob")
+}
+
+// timestamp returns a timestamp member: epoch seconds (a number) in JSON,
+// a tagged epoch in CBOR.
+func (p kparams) timestamp(name string) (time.Time, bool, error) {
+	switch x := p.m[name].(type) {
+	case nil:
+		return time.Time{}, false, nil
+	case time.Time:
+		return x, true, nil
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err == nil && !math.IsInf(f, 0) && math.Abs(f) < 1e12 {
+			return epoch(f), true, nil
+		}
+	case int64:
+		if x > -1e12 && x < 1e12 {
+			return time.Unix(x, 0), true, nil
+		}
+	case float64:
+		if !math.IsNaN(x) && math.Abs(x) < 1e12 {
+			return epoch(x), true, nil
+		}
+	}
+	return time.Time{}, false, wrongType(name, "a timestamp in epoch seconds")
+}
+
+func epoch(f float64) time.Time {
+	sec := math.Floor(f)
+	return time.Unix(int64(sec), int64((f-sec)*1e9)).Round(time.Millisecond)
+}
+
+func (p kparams) object(name string) (kparams, bool, error) {
+	switch x := p.m[name].(type) {
+	case nil:
+		return kparams{}, false, nil
+	case map[string]any:
+		return kparams{m: x, cbor: p.cbor}, true, nil
+	}
+	return kparams{}, false, wrongType(name, "a structure")
+}
+
+func (p kparams) objects(name string) ([]kparams, error) {
+	switch x := p.m[name].(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		out := make([]kparams, len(x))
+		for i, e := range x {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return nil, wrongType(name, "a list of structures")
+			}
+			out[i] = kparams{m: m, cbor: p.cbor}
+		}
+		return out, nil
+	}
+	return nil, wrongType(name, "a list")
+}
+
+func (p kparams) strings(name string) ([]string, error) {
+	switch x := p.m[name].(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		out := make([]string, len(x))
+		for i, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, wrongType(name, "a list of strings")
+			}
+			out[i] = s
+		}
+		return out, nil
+	}
+	return nil, wrongType(name, "a list of strings")
+}
+
+func (p kparams) strMap(name string) (map[string]string, error) {
+	switch x := p.m[name].(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		out := make(map[string]string, len(x))
+		for k, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, wrongType(name, "a map of strings")
+			}
+			out[k] = s
+		}
+		return out, nil
+	}
+	return nil, wrongType(name, "a map of strings")
+}
+
+// ---- results ----
+
+// obj is a result structure; nil members are left out.
+type obj map[string]any
+
+// encodeKinesisJSON writes a result tree as JSON 1.1: blobs base64,
+// timestamps epoch seconds.
+func encodeKinesisJSON(v any) []byte {
+	var b bytes.Buffer
+	writeJSONValue(&b, v)
+	return b.Bytes()
+}
+
+func writeJSONValue(b *bytes.Buffer, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case obj:
+		writeJSONMap(b, x)
+	case map[string]any:
+		writeJSONMap(b, x)
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSONValue(b, e)
+		}
+		b.WriteByte(']')
+	case time.Time:
+		b.WriteString(strconv.FormatFloat(float64(x.UnixMilli())/1000, 'f', -1, 64))
+	default:
+		js, err := json.Marshal(x)
+		if err != nil {
+			b.WriteString("null")
+			return
+		}
+		b.Write(js)
+	}
+}
+
+func writeJSONMap(b *bytes.Buffer, m map[string]any) {
+	keys := make([]string, 0, len(m))
+	for k, v := range m {
+		if v != nil {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		js, _ := json.Marshal(k)
+		b.Write(js)
+		b.WriteByte(':')
+		writeJSONValue(b, m[k])
+	}
+	b.WriteByte('}')
+}
+
+// encodeKinesisCBOR writes a result tree as CBOR: blobs as byte strings,
+// timestamps as tag 1 epoch seconds.
+func encodeKinesisCBOR(v any) []byte { return cbor.Encode(toCBOR(v)) }
+
+func toCBOR(v any) cbor.Value {
+	switch x := v.(type) {
+	case nil:
+		return &cbor.Nil{}
+	case obj:
+		return cborMap(x)
+	case map[string]any:
+		return cborMap(x)
+	case []any:
+		l := make(cbor.List, len(x))
+		for i, e := range x {
+			l[i] = toCBOR(e)
+		}
+		return l
+	case string:
+		return cbor.String(x)
+	case []byte:
+		return cbor.Slice(x)
+	case bool:
+		return cbor.Bool(x)
+	case int:
+		return cborInt(int64(x))
+	case int64:
+		return cborInt(x)
+	case float64:
+		return cbor.Float64(x)
+	case time.Time:
+		return &cbor.Tag{ID: 1, Value: cbor.Float64(float64(x.UnixMilli()) / 1000)}
+	}
+	return &cbor.Nil{}
+}
+
+func cborMap(m map[string]any) cbor.Map {
+	out := make(cbor.Map, len(m))
+	for k, v := range m {
+		if v != nil {
+			out[k] = toCBOR(v)
+		}
+	}
+	return out
+}
+
+func cborInt(n int64) cbor.Value {
+	if n < 0 {
+		return cbor.NegInt(uint64(-n))
+	}
+	return cbor.Uint(uint64(n))
+}
