@@ -316,7 +316,7 @@ func (v *validator) graph(def *Definition, at string) {
 		v.state = name
 		for _, e := range st.edges() {
 			if _, ok := def.States[e.To]; !ok && e.To != "" {
-				v.add("MISSING_TRANSITION_TARGET", fieldPath(fieldPath(statesAt, name), e.Field), "the transition names the state %q, which does not exist", e.To)
+				v.add("MISSING_TRANSITION_TARGET", fieldPath(statesAt, name)+"."+e.Field, "the transition names the state %q, which does not exist", e.To)
 			}
 		}
 		if st.terminal() {

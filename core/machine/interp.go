@@ -169,7 +169,7 @@ func (r *run) runState(st *State, input any, vars *varScope, fr *frame) (any, st
 		r.recordEnc(st.Type+"StateExited", map[string]any{"name": st.Name}, "output", enc)
 	}
 	r.svc.step(r.ex, st.Name, st.Type, false)
-	if st.Type == TypeSucceed || st.End {
+	if st.Type == TypeSucceed {
 		next = ""
 	}
 	return out, next, nil

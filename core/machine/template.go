@@ -43,7 +43,7 @@ func compileTemplate(v any, jsonataMode bool, at string, report func(at, msg str
 	case map[string]any:
 		out := &template{kind: tObject}
 		for _, k := range sortedKeys(t) {
-			child := at + "." + k
+			child := fieldPath(at, k)
 			if !jsonataMode && strings.HasSuffix(k, ".$") {
 				out.keys = append(out.keys, strings.TrimSuffix(k, ".$"))
 				out.fields = append(out.fields, compileDynamic(t[k], child, report))
