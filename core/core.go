@@ -13,6 +13,7 @@ import (
 
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/machine"
 	"github.com/skyport-dev/skyport/core/metrics"
 	"github.com/skyport-dev/skyport/core/queue"
 	"github.com/skyport-dev/skyport/core/store"
@@ -44,13 +45,14 @@ type Config struct {
 
 // Core is one running instance of the embedded cloud.
 type Core struct {
-	cfg     Config
-	store   *store.Store
-	clock   *Clock
-	events  *event.Bus
-	metrics *metrics.Registry
-	started time.Time
-	queues  *queue.Service
+	cfg      Config
+	store    *store.Store
+	clock    *Clock
+	events   *event.Bus
+	metrics  *metrics.Registry
+	started  time.Time
+	queues   *queue.Service
+	machines *machine.Service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -118,6 +120,16 @@ func (c *Core) openServices() error {
 		return fmt.Errorf("queues: %w", err)
 	}
 	c.queues = q
+	m, err := machine.Open(machine.Config{
+		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
+		Region: c.cfg.Region, Account: c.cfg.Account,
+		Integrations: machine.Integrations{Queues: machineQueues{q}},
+	})
+	if err != nil {
+		q.Close()
+		return fmt.Errorf("state machines: %w", err)
+	}
+	c.machines = m
 	return nil
 }
 
@@ -128,6 +140,9 @@ func (p publisher) Publish(e event.Event) { p.c.Emit(e) }
 
 // Queues returns the SQS-compatible queue service.
 func (c *Core) Queues() *queue.Service { return c.queues }
+
+// Machines returns the Step Functions-compatible state machine service.
+func (c *Core) Machines() *machine.Service { return c.machines }
 
 func (c *Core) registerCoreMetrics() {
 	m := c.metrics
@@ -203,8 +218,9 @@ func (c *Core) Uptime() time.Duration { return time.Since(c.started) }
 func (c *Core) Close() error {
 	c.closeOnce.Do(func() {
 		c.Emit(event.Event{Kind: event.CoreStopping, Level: event.Info, Service: "core", Message: "Skyport core stopping"})
+		errMachines := c.machines.Close()
 		errQueues := c.queues.Close()
-		c.closeErr = errors.Join(errQueues, c.store.Close())
+		c.closeErr = errors.Join(errMachines, errQueues, c.store.Close())
 		c.events.CloseAll()
 	})
 	return c.closeErr

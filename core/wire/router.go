@@ -17,13 +17,15 @@ type Router struct {
 	url  func() string
 	mux  *http.ServeMux
 	sqs  *sqsServer
+	sfn  *sfnServer
 }
 
 // NewRouter returns the handler for c; url reports the public endpoint URL
 // (used in /health and in queue URLs).
 func NewRouter(c *core.Core, url func() string) *Router {
 	r := &Router{core: c, url: url, mux: http.NewServeMux(),
-		sqs: &sqsServer{queues: c.Queues(), account: c.Account()}}
+		sqs: &sqsServer{queues: c.Queues(), account: c.Account()},
+		sfn: &sfnServer{machines: c.Machines()}}
 	r.mux.HandleFunc("GET /health", r.health)
 	r.mux.HandleFunc("GET /metrics", r.metrics)
 	r.mux.HandleFunc("GET /_skyport/clock", r.clockState)
@@ -60,6 +62,9 @@ func (r *Router) dispatchTarget(w http.ResponseWriter, req *http.Request, target
 	switch service {
 	case "AmazonSQS":
 		r.sqs.serveJSON(w, req, action)
+		return
+	case "AWSStepFunctions":
+		r.sfn.serveJSON(w, req, action)
 		return
 	}
 	writeJSONError(w, &Error{Code: "UnknownOperationException", Status: http.StatusBadRequest,
