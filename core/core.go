@@ -13,6 +13,7 @@ import (
 
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/machine"
 	"github.com/skyport-dev/skyport/core/metrics"
 	"github.com/skyport-dev/skyport/core/queue"
 	"github.com/skyport-dev/skyport/core/store"
@@ -53,15 +54,16 @@ type StreamOptions struct {
 
 // Core is one running instance of the embedded cloud.
 type Core struct {
-	cfg     Config
-	store   *store.Store
-	clock   *Clock
-	events  *event.Bus
-	metrics *metrics.Registry
-	started time.Time
-	queues  *queue.Service
-	topics  *topic.Service
-	streams *stream.Service
+	cfg      Config
+	store    *store.Store
+	clock    *Clock
+	events   *event.Bus
+	metrics  *metrics.Registry
+	started  time.Time
+	queues   *queue.Service
+	topics   *topic.Service
+	streams  *stream.Service
+	machines *machine.Service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -139,6 +141,17 @@ func (c *Core) openServices() error {
 		return fmt.Errorf("streams: %w", err)
 	}
 	c.streams = sv
+	m, err := machine.Open(machine.Config{
+		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
+		Region: c.cfg.Region, Account: c.cfg.Account,
+		Integrations: machine.Integrations{Queues: machineQueues{q}},
+	})
+	if err != nil {
+		q.Close()
+		sv.Close()
+		return fmt.Errorf("state machines: %w", err)
+	}
+	c.machines = m
 	return c.openTopics()
 }
 
@@ -152,6 +165,9 @@ func (c *Core) Queues() *queue.Service { return c.queues }
 
 // Streams returns the Kinesis-compatible stream service.
 func (c *Core) Streams() *stream.Service { return c.streams }
+
+// Machines returns the Step Functions-compatible state machine service.
+func (c *Core) Machines() *machine.Service { return c.machines }
 
 func (c *Core) registerCoreMetrics() {
 	m := c.metrics
@@ -228,9 +244,10 @@ func (c *Core) Close() error {
 	c.closeOnce.Do(func() {
 		c.Emit(event.Event{Kind: event.CoreStopping, Level: event.Info, Service: "core", Message: "Skyport core stopping"})
 		errTopics := c.closeTopics()
+		errMachines := c.machines.Close()
 		errQueues := c.queues.Close()
 		errStreams := c.streams.Close()
-		c.closeErr = errors.Join(errTopics, errQueues, errStreams, c.store.Close())
+		c.closeErr = errors.Join(errTopics, errMachines, errQueues, errStreams, c.store.Close())
 		c.events.CloseAll()
 	})
 	return c.closeErr

@@ -178,4 +178,45 @@ CREATE TABLE stream_settings (
 	value BLOB NOT NULL
 ) WITHOUT ROWID;`,
 	},
+	{
+		Version: 5,
+		Name:    "state machines",
+		SQL: `CREATE TABLE machine_machines (
+	arn         TEXT PRIMARY KEY,
+	name        TEXT NOT NULL UNIQUE,
+	type        TEXT NOT NULL,
+	definition  TEXT NOT NULL,
+	role_arn    TEXT NOT NULL,
+	description TEXT NOT NULL,
+	tags        TEXT NOT NULL,
+	created_at  INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL,
+	revision    TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE machine_executions (
+	arn         TEXT PRIMARY KEY,
+	machine_arn TEXT NOT NULL,
+	name        TEXT NOT NULL,
+	type        TEXT NOT NULL,
+	status      TEXT NOT NULL,
+	input       TEXT NOT NULL,
+	output      TEXT,
+	error       TEXT,
+	cause       TEXT,
+	role_arn    TEXT NOT NULL,
+	definition  TEXT NOT NULL,
+	test_case   TEXT NOT NULL,
+	started_at  INTEGER NOT NULL,
+	stopped_at  INTEGER NOT NULL DEFAULT 0,
+	seq         INTEGER NOT NULL,
+	checkpoint  TEXT
+) WITHOUT ROWID;
+CREATE INDEX machine_executions_machine ON machine_executions(machine_arn, seq);
+CREATE TABLE machine_history (
+	execution_arn TEXT NOT NULL,
+	id            INTEGER NOT NULL,
+	event         TEXT NOT NULL,
+	PRIMARY KEY (execution_arn, id)
+) WITHOUT ROWID;`,
+	},
 }

@@ -213,8 +213,8 @@ func (p kparams) blob(name string) ([]byte, bool, error) {
 	return nil, false, wrongType(name, "a blob")
 }
 
-// timestamp returns a timestamp member: epoch seconds (a number) in JSON,
-// a tagged epoch in CBOR.
+// timestamp returns a timestamp member: kinesisEpoch seconds (a number) in JSON,
+// a tagged kinesisEpoch in CBOR.
 func (p kparams) timestamp(name string) (time.Time, bool, error) {
 	switch x := p.m[name].(type) {
 	case nil:
@@ -224,7 +224,7 @@ func (p kparams) timestamp(name string) (time.Time, bool, error) {
 	case json.Number:
 		f, err := strconv.ParseFloat(string(x), 64)
 		if err == nil && !math.IsInf(f, 0) && math.Abs(f) < 1e12 {
-			return epoch(f), true, nil
+			return kinesisEpoch(f), true, nil
 		}
 	case int64:
 		if x > -1e12 && x < 1e12 {
@@ -232,13 +232,13 @@ func (p kparams) timestamp(name string) (time.Time, bool, error) {
 		}
 	case float64:
 		if !math.IsNaN(x) && math.Abs(x) < 1e12 {
-			return epoch(x), true, nil
+			return kinesisEpoch(x), true, nil
 		}
 	}
-	return time.Time{}, false, wrongType(name, "a timestamp in epoch seconds")
+	return time.Time{}, false, wrongType(name, "a timestamp in kinesisEpoch seconds")
 }
 
-func epoch(f float64) time.Time {
+func kinesisEpoch(f float64) time.Time {
 	sec := math.Floor(f)
 	return time.Unix(int64(sec), int64((f-sec)*1e9)).Round(time.Millisecond)
 }
@@ -313,7 +313,7 @@ func (p kparams) strMap(name string) (map[string]string, error) {
 type obj map[string]any
 
 // encodeKinesisJSON writes a result tree as JSON 1.1: blobs base64,
-// timestamps epoch seconds.
+// timestamps kinesisEpoch seconds.
 func encodeKinesisJSON(v any) []byte {
 	var b bytes.Buffer
 	writeJSONValue(&b, v)
@@ -371,7 +371,7 @@ func writeJSONMap(b *bytes.Buffer, m map[string]any) {
 }
 
 // encodeKinesisCBOR writes a result tree as CBOR: blobs as byte strings,
-// timestamps as tag 1 epoch seconds.
+// timestamps as tag 1 kinesisEpoch seconds.
 func encodeKinesisCBOR(v any) []byte { return cbor.Encode(toCBOR(v)) }
 
 func toCBOR(v any) cbor.Value {

@@ -20,6 +20,7 @@ type Router struct {
 	sqs  *sqsServer
 	sns  *snsServer
 	kin  *kinesisServer
+	sfn  *sfnServer
 }
 
 // NewRouter returns the handler for c; url reports the public endpoint URL
@@ -27,7 +28,8 @@ type Router struct {
 func NewRouter(c *core.Core, url func() string) *Router {
 	r := &Router{core: c, url: url, mux: http.NewServeMux(),
 		sqs: &sqsServer{queues: c.Queues(), account: c.Account()},
-		kin: &kinesisServer{streams: c.Streams()}}
+		kin: &kinesisServer{streams: c.Streams()},
+		sfn: &sfnServer{machines: c.Machines()}}
 	r.sns = &snsServer{topics: c.Topics()}
 	c.Topics().SetEndpoint(url)
 	r.mux.HandleFunc("GET "+topic.SigningCertPath, r.sns.signingCert)
@@ -70,6 +72,9 @@ func (r *Router) dispatchTarget(w http.ResponseWriter, req *http.Request, target
 		return
 	case "Kinesis_20131202":
 		r.kin.serve(w, req, action)
+		return
+	case "AWSStepFunctions":
+		r.sfn.serveJSON(w, req, action)
 		return
 	}
 	writeJSONError(w, &Error{Code: "UnknownOperationException", Status: http.StatusBadRequest,

@@ -1,0 +1,49 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/skyport-dev/skyport/core/machine"
+	"github.com/skyport-dev/skyport/core/queue"
+)
+
+// machineQueues lets state machines send to queues
+// (arn:aws:states:::sqs:sendMessage).
+type machineQueues struct{ q *queue.Service }
+
+// SendMessage sends to the queue named by a queue URL (or a queue ARN).
+func (m machineQueues) SendMessage(ctx context.Context, queueURL string, msg machine.OutgoingMessage) (machine.SentMessage, error) {
+	name := queueName(queueURL)
+	in := queue.SendInput{Body: msg.Body, DelaySeconds: msg.DelaySeconds, MessageGroupID: msg.MessageGroupID, MessageDeduplicationID: msg.MessageDeduplicationID}
+	if len(msg.Attributes) > 0 {
+		in.MessageAttributes = make(map[string]queue.MessageAttribute, len(msg.Attributes))
+		for k, a := range msg.Attributes {
+			in.MessageAttributes[k] = queue.MessageAttribute{DataType: a.DataType, StringValue: a.StringValue, BinaryValue: a.BinaryValue}
+		}
+	}
+	res, err := m.q.SendMessage(ctx, name, in)
+	if err != nil {
+		var qe *queue.Error
+		if errors.As(err, &qe) {
+			return machine.SentMessage{}, &machine.ServiceError{Service: "SQS", Code: string(qe.Code), Message: qe.Message}
+		}
+		return machine.SentMessage{}, err
+	}
+	return machine.SentMessage{MessageID: res.MessageID, MD5OfMessageBody: res.MD5OfMessageBody, SequenceNumber: res.SequenceNumber}, nil
+}
+
+// queueName takes the queue name from http://host/ACCOUNT/NAME, an SQS
+// ARN, or a bare name.
+func queueName(ref string) string {
+	if strings.HasPrefix(ref, "arn:") {
+		return ref[strings.LastIndex(ref, ":")+1:]
+	}
+	if u, err := url.Parse(ref); err == nil && u.Path != "" {
+		ref = u.Path
+	}
+	ref = strings.TrimRight(ref, "/")
+	return ref[strings.LastIndex(ref, "/")+1:]
+}

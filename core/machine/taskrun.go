@@ -1,0 +1,158 @@
+package machine
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// task runs a Task state's body once: parameters, the resource (or its
+// mock), the wait for a task token, under TimeoutSeconds and
+// HeartbeatSeconds.
+func (s *stateRun) task() (any, error) {
+	st := s.st
+	res, err := parseResource(st.Resource)
+	if err != nil {
+		return nil, fail(ErrRuntime, "%v", err)
+	}
+	in := s.raw
+	if !st.jsonata() {
+		if in, err = s.inputPath(); err != nil {
+			return nil, err
+		}
+	}
+	timeout, hasTimeout, err := s.intValue(st.TimeoutSeconds, in, "TimeoutSeconds")
+	if err != nil {
+		return nil, err
+	}
+	heartbeat, hasHeartbeat, err := s.intValue(st.HeartbeatSeconds, in, "HeartbeatSeconds")
+	if err != nil {
+		return nil, err
+	}
+	var token string
+	if res.pattern == "waitForTaskToken" {
+		token = s.r.svc.newTaskToken()
+		s.fr = &frame{top: s.fr.top, inMap: s.fr.inMap, index: s.fr.index, value: s.fr.value, taskTok: token}
+		s.ctxObj = nil
+	}
+	params, err := s.parameters(in)
+	if err != nil {
+		return nil, err
+	}
+	scheduled := map[string]any{"resourceType": res.resourceType(), "resource": res.name(), "region": s.r.svc.cfg.Region, "parameters": encodeJSON(params)}
+	if hasTimeout {
+		scheduled["timeoutInSeconds"] = float64(timeout)
+	}
+	if hasHeartbeat {
+		scheduled["heartbeatInSeconds"] = float64(heartbeat)
+	}
+	s.r.record("TaskScheduled", scheduled)
+	s.r.record("TaskStarted", map[string]any{"resourceType": res.resourceType(), "resource": res.name()})
+
+	ctx, stop := s.r.clockContext(s.r.ctx, time.Duration(timeout)*time.Second, errTaskTimeout)
+	defer stop()
+	result, err := s.callResource(ctx, res, params, token, time.Duration(heartbeat)*time.Second)
+	if err == nil {
+		s.r.recordEnc("TaskSucceeded", map[string]any{"resourceType": res.resourceType(), "resource": res.name()}, "output", encodeJSON(result))
+		return result, nil
+	}
+	if s.r.ctx.Err() != nil {
+		return nil, errAborted
+	}
+	if errors.Is(context.Cause(ctx), errTaskTimeout) {
+		err = fail(ErrTimeout, "The task did not finish within %d seconds", timeout)
+	}
+	name, cause := describeFailure(err)
+	if name == ErrTimeout || name == ErrHeartbeatTimeout {
+		s.r.record("TaskTimedOut", map[string]any{"resourceType": res.resourceType(), "resource": res.name(), "error": name, "cause": cause})
+	} else {
+		s.r.record("TaskFailed", map[string]any{"resourceType": res.resourceType(), "resource": res.name(), "error": name, "cause": cause})
+	}
+	var f *Failure
+	if !errors.As(err, &f) {
+		err = &Failure{Name: name, Cause: cause}
+	}
+	return nil, err
+}
+
+var errTaskTimeout = errors.New("task timed out")
+
+// callResource invokes the resource (or returns the mocked response) and,
+// for .waitForTaskToken, waits for the token's outcome.
+func (s *stateRun) callResource(ctx context.Context, res resource, params any, token string, heartbeat time.Duration) (any, error) {
+	if s.r.mocks != nil {
+		if resp, ok := s.r.mocks.next(s.st.Name); ok {
+			return resp.result()
+		}
+	}
+	if s.r.inspect != nil && s.r.inspect.mock != nil {
+		return s.r.inspect.mock.result()
+	}
+	var pending *pendingTask
+	if token != "" {
+		pending = s.r.svc.registerToken(token, s.r.ex.Arn)
+		defer s.r.svc.dropToken(token)
+	}
+	result, err := s.r.invoke(ctx, taskCall{res: res, input: params, token: token})
+	if err != nil || pending == nil {
+		if err != nil && ctx.Err() != nil && s.r.ctx.Err() == nil && errors.Is(context.Cause(ctx), errTaskTimeout) {
+			return nil, fail(ErrTimeout, "The task timed out")
+		}
+		return result, err
+	}
+	s.r.record("TaskSubmitted", map[string]any{"resourceType": res.resourceType(), "resource": res.name(), "output": encodeJSON(result)})
+	return s.awaitToken(ctx, pending, heartbeat)
+}
+
+// awaitToken waits for SendTaskSuccess/Failure, resetting the heartbeat
+// timer on every SendTaskHeartbeat.
+func (s *stateRun) awaitToken(ctx context.Context, p *pendingTask, heartbeat time.Duration) (any, error) {
+	clk := s.r.svc.clock
+	var beat <-chan time.Time
+	var timer interface{ Stop() bool }
+	arm := func() {
+		if heartbeat > 0 {
+			if timer != nil {
+				timer.Stop()
+			}
+			t := clk.NewTimer(heartbeat)
+			timer, beat = t, t.C
+		}
+	}
+	arm()
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		select {
+		case out := <-p.done:
+			if out.failure != nil {
+				return nil, out.failure
+			}
+			return out.output, nil
+		case <-p.beat:
+			arm()
+		case <-beat:
+			return nil, fail(ErrHeartbeatTimeout, "No heartbeat was received within %s", heartbeat)
+		case <-ctx.Done():
+			if errors.Is(context.Cause(ctx), errTaskTimeout) {
+				return nil, fail(ErrTimeout, "The task did not report success within its TimeoutSeconds")
+			}
+			return nil, errAborted
+		}
+	}
+}
+
+// pendingTask is a task waiting for its token.
+type pendingTask struct {
+	execArn string
+	done    chan tokenOutcome
+	beat    chan struct{}
+}
+
+type tokenOutcome struct {
+	output  any
+	failure *Failure
+}
