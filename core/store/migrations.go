@@ -81,4 +81,33 @@ CREATE TABLE queue_settings (
 	value BLOB NOT NULL
 ) WITHOUT ROWID;`,
 	},
+	// Versions 3–5 are taken by services on other branches (topics,
+	// streams, state machines); these no-op entries only keep the list
+	// gap-free on the functions branch. Replace them at merge.
+	{Version: 3, Name: "reserved (merge placeholder)", SQL: `SELECT 1`},
+	{Version: 4, Name: "reserved (merge placeholder)", SQL: `SELECT 1`},
+	{Version: 5, Name: "reserved (merge placeholder)", SQL: `SELECT 1`},
+	{
+		Version: 6,
+		Name:    "functions",
+		SQL: `CREATE TABLE function_functions (
+	name        TEXT PRIMARY KEY,
+	definition  TEXT NOT NULL,
+	created_at  INTEGER NOT NULL,
+	modified_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE function_mappings (
+	uuid        TEXT PRIMARY KEY,
+	function    TEXT NOT NULL,
+	source_arn  TEXT NOT NULL,
+	config      TEXT NOT NULL,
+	created_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE function_checkpoints (
+	uuid     TEXT NOT NULL,
+	shard_id TEXT NOT NULL,
+	sequence TEXT NOT NULL,
+	PRIMARY KEY (uuid, shard_id)
+) WITHOUT ROWID;`,
+	},
 }
