@@ -13,6 +13,7 @@ import (
 
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/function"
 	"github.com/skyport-dev/skyport/core/metrics"
 	"github.com/skyport-dev/skyport/core/queue"
 	"github.com/skyport-dev/skyport/core/store"
@@ -51,6 +52,8 @@ type Core struct {
 	metrics *metrics.Registry
 	started time.Time
 	queues  *queue.Service
+
+	functions *function.Service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -118,6 +121,10 @@ func (c *Core) openServices() error {
 		return fmt.Errorf("queues: %w", err)
 	}
 	c.queues = q
+	if err := c.openFunctions(); err != nil {
+		q.Close()
+		return fmt.Errorf("functions: %w", err)
+	}
 	return nil
 }
 
@@ -203,8 +210,9 @@ func (c *Core) Uptime() time.Duration { return time.Since(c.started) }
 func (c *Core) Close() error {
 	c.closeOnce.Do(func() {
 		c.Emit(event.Event{Kind: event.CoreStopping, Level: event.Info, Service: "core", Message: "Skyport core stopping"})
+		errFunctions := c.functions.Close()
 		errQueues := c.queues.Close()
-		c.closeErr = errors.Join(errQueues, c.store.Close())
+		c.closeErr = errors.Join(errFunctions, errQueues, c.store.Close())
 		c.events.CloseAll()
 	})
 	return c.closeErr

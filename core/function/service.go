@@ -21,6 +21,9 @@ import (
 const (
 	Invoked event.Kind = "function.invoked" // one per finished invocation
 	LogLine event.Kind = "function.log"     // one per line a function wrote
+
+	// VisibilityExtended: a queue mapping kept its running batch invisible.
+	VisibilityExtended event.Kind = "function.visibility"
 )
 
 // historySize is how many finished invocations are kept per function.
@@ -34,6 +37,10 @@ type Config struct {
 	Metrics *metrics.Registry // may be nil
 	Region  string            // for ARNs; "us-east-1" when empty
 	Account string            // for ARNs; "000000000000" when empty
+
+	Queues       QueueSource  // queue event sources; nil: none
+	Streams      StreamSource // stream event sources; nil: none
+	Destinations Destinations // on-failure destinations of stream mappings; nil: none
 }
 
 // Service holds every function, its warm processes and its event source
@@ -45,6 +52,9 @@ type Service struct {
 
 	mu    sync.RWMutex
 	funcs map[string]*function
+
+	mapMu    sync.Mutex
+	mappings map[string]*mapping
 
 	done chan struct{}
 	once sync.Once
@@ -81,8 +91,11 @@ func Open(cfg Config) (*Service, error) {
 		cfg.Account = "000000000000"
 	}
 	s := &Service{cfg: cfg, st: cfg.Store, clock: cfg.Clock,
-		funcs: map[string]*function{}, done: make(chan struct{})}
+		funcs: map[string]*function{}, mappings: map[string]*mapping{}, done: make(chan struct{})}
 	if err := s.loadFunctions(); err != nil {
+		return nil, err
+	}
+	if err := s.loadMappings(); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -93,6 +106,15 @@ func Open(cfg Config) (*Service, error) {
 func (s *Service) Close() error {
 	s.once.Do(func() {
 		close(s.done)
+		s.mapMu.Lock()
+		ms := make([]*mapping, 0, len(s.mappings))
+		for _, m := range s.mappings {
+			ms = append(ms, m)
+		}
+		s.mapMu.Unlock()
+		for _, m := range ms {
+			m.stop()
+		}
 		s.wg.Wait()
 		s.mu.RLock()
 		for _, f := range s.funcs {
@@ -216,6 +238,9 @@ func (s *Service) DeleteFunction(ctx context.Context, name string) error {
 	f.deleted = true
 	f.mu.Unlock()
 	f.retireAll()
+	for _, id := range s.mappingsOf(name) {
+		_ = s.DeleteEventSourceMapping(ctx, id)
+	}
 	s.emit(event.ResourceDeleted, event.Info, name, "function "+name+" deleted")
 	return nil
 }
