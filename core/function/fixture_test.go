@@ -45,18 +45,28 @@ func openFixture(t *testing.T, path string) *fixture {
 	return f
 }
 
-func (f *fixture) open() {
+func (f *fixture) open() { f.openWith(Config{}) }
+
+// openWith opens the store and the service with cfg's sources.
+func (f *fixture) openWith(cfg Config) {
 	f.t.Helper()
 	st, err := store.Open(store.Config{Memory: f.path == "", Path: f.path})
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	svc, err := Open(Config{Store: st, Clock: f.clock, Events: f.bus, Metrics: f.reg})
+	cfg.Store, cfg.Clock, cfg.Events, cfg.Metrics = st, f.clock, f.bus, f.reg
+	svc, err := Open(cfg)
 	if err != nil {
 		st.Close()
 		f.t.Fatal(err)
 	}
 	f.st, f.svc = st, svc
+}
+
+func newFixtureClock() *clock.Clock { return clock.NewFrozen(epoch) }
+
+func newBusAndRegistry() (*event.Bus, *metrics.Registry) {
+	return event.NewBus(), metrics.NewRegistry()
 }
 
 func (f *fixture) close() {

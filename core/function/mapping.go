@@ -376,6 +376,13 @@ func (s *Service) loadMappings() error {
 	return nil
 }
 
+// mapping returns the live mapping of a UUID, or nil.
+func (s *Service) mapping(uuid string) *mapping {
+	s.mapMu.Lock()
+	defer s.mapMu.Unlock()
+	return s.mappings[uuid]
+}
+
 func (m *mapping) uuid() string { return m.config().UUID }
 
 func (m *mapping) config() MappingConfig {

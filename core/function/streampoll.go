@@ -111,12 +111,13 @@ func (m *mapping) runStream(ctx context.Context) {
 // pollShard reads one shard until it is finished (closed and read) or ctx ends.
 func (m *mapping) pollShard(ctx context.Context, cfg MappingConfig, shard, start string) {
 	s := m.s
-	var wake <-chan struct{}
-	if n, ok := s.cfg.Streams.(StreamNotifier); ok {
-		wake = n.Appended(cfg.EventSourceArn)
-	}
+	notifier, _ := s.cfg.Streams.(StreamNotifier)
 	iter := ""
 	for ctx.Err() == nil {
+		var wake <-chan struct{} // taken before reading, so no append is missed
+		if notifier != nil {
+			wake = notifier.Appended(cfg.EventSourceArn)
+		}
 		if iter == "" {
 			var err error
 			if iter, err = m.iterator(ctx, cfg, shard, start); err != nil {
