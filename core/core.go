@@ -13,6 +13,7 @@ import (
 
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/function"
 	"github.com/skyport-dev/skyport/core/machine"
 	"github.com/skyport-dev/skyport/core/metrics"
 	"github.com/skyport-dev/skyport/core/queue"
@@ -64,6 +65,8 @@ type Core struct {
 	topics   *topic.Service
 	streams  *stream.Service
 	machines *machine.Service
+
+	functions *function.Service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -152,6 +155,12 @@ func (c *Core) openServices() error {
 		return fmt.Errorf("state machines: %w", err)
 	}
 	c.machines = m
+	if err := c.openFunctions(); err != nil {
+		q.Close()
+		sv.Close()
+		m.Close()
+		return fmt.Errorf("functions: %w", err)
+	}
 	return c.openTopics()
 }
 
@@ -243,11 +252,12 @@ func (c *Core) Uptime() time.Duration { return time.Since(c.started) }
 func (c *Core) Close() error {
 	c.closeOnce.Do(func() {
 		c.Emit(event.Event{Kind: event.CoreStopping, Level: event.Info, Service: "core", Message: "Skyport core stopping"})
+		errFunctions := c.functions.Close()
 		errTopics := c.closeTopics()
 		errMachines := c.machines.Close()
 		errQueues := c.queues.Close()
 		errStreams := c.streams.Close()
-		c.closeErr = errors.Join(errTopics, errMachines, errQueues, errStreams, c.store.Close())
+		c.closeErr = errors.Join(errFunctions, errTopics, errMachines, errQueues, errStreams, c.store.Close())
 		c.events.CloseAll()
 	})
 	return c.closeErr

@@ -219,4 +219,27 @@ CREATE TABLE machine_history (
 	PRIMARY KEY (execution_arn, id)
 ) WITHOUT ROWID;`,
 	},
+	{
+		Version: 6,
+		Name:    "functions",
+		SQL: `CREATE TABLE function_functions (
+	name        TEXT PRIMARY KEY,
+	definition  TEXT NOT NULL,
+	created_at  INTEGER NOT NULL,
+	modified_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE function_mappings (
+	uuid        TEXT PRIMARY KEY,
+	function    TEXT NOT NULL,
+	source_arn  TEXT NOT NULL,
+	config      TEXT NOT NULL,
+	created_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE function_checkpoints (
+	uuid     TEXT NOT NULL,
+	shard_id TEXT NOT NULL,
+	sequence TEXT NOT NULL,
+	PRIMARY KEY (uuid, shard_id)
+) WITHOUT ROWID;`,
+	},
 }
