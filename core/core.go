@@ -13,6 +13,7 @@ import (
 
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/gateway"
 	"github.com/skyport-dev/skyport/core/metrics"
 	"github.com/skyport-dev/skyport/core/queue"
 	"github.com/skyport-dev/skyport/core/store"
@@ -40,6 +41,9 @@ type Config struct {
 	Clock      *Clock           // nil: a real-time clock
 	Region     string           // DefaultRegion when empty
 	Account    string           // DefaultAccount when empty
+	// GatewayAnyPort gives an API defined without a port any free port
+	// instead of the first free one from 8080 (tests).
+	GatewayAnyPort bool
 }
 
 // Core is one running instance of the embedded cloud.
@@ -51,6 +55,7 @@ type Core struct {
 	metrics *metrics.Registry
 	started time.Time
 	queues  *queue.Service
+	gateway *gateway.Service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -118,6 +123,10 @@ func (c *Core) openServices() error {
 		return fmt.Errorf("queues: %w", err)
 	}
 	c.queues = q
+	if err := c.openGateway(); err != nil {
+		q.Close()
+		return err
+	}
 	return nil
 }
 
@@ -203,8 +212,9 @@ func (c *Core) Uptime() time.Duration { return time.Since(c.started) }
 func (c *Core) Close() error {
 	c.closeOnce.Do(func() {
 		c.Emit(event.Event{Kind: event.CoreStopping, Level: event.Info, Service: "core", Message: "Skyport core stopping"})
+		errGateway := c.gateway.Close()
 		errQueues := c.queues.Close()
-		c.closeErr = errors.Join(errQueues, c.store.Close())
+		c.closeErr = errors.Join(errGateway, errQueues, c.store.Close())
 		c.events.CloseAll()
 	})
 	return c.closeErr

@@ -81,4 +81,32 @@ CREATE TABLE queue_settings (
 	value BLOB NOT NULL
 ) WITHOUT ROWID;`,
 	},
+	// 3–6 are placeholders for other services' migrations; the merge renumbers.
+	{Version: 3, Name: "reserved (merge placeholder)", SQL: `SELECT 1`},
+	{Version: 4, Name: "reserved (merge placeholder)", SQL: `SELECT 1`},
+	{Version: 5, Name: "reserved (merge placeholder)", SQL: `SELECT 1`},
+	{Version: 6, Name: "reserved (merge placeholder)", SQL: `SELECT 1`},
+	{
+		Version: 7,
+		Name:    "gateway",
+		SQL: `CREATE TABLE gateway_apis (
+	name        TEXT PRIMARY KEY,
+	api_id      TEXT NOT NULL UNIQUE,
+	spec        TEXT NOT NULL,
+	created_at  INTEGER NOT NULL,
+	modified_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE gateway_api_keys (
+	id         TEXT PRIMARY KEY,
+	name       TEXT NOT NULL,
+	value      TEXT NOT NULL UNIQUE,
+	enabled    INTEGER NOT NULL,
+	plans      TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE gateway_usage_plans (
+	name TEXT PRIMARY KEY,
+	spec TEXT NOT NULL
+) WITHOUT ROWID;`,
+	},
 }
