@@ -123,7 +123,9 @@ func (f *fixture) do(method, url string, body []byte, headers ...string) reply {
 	return reply{status: res.StatusCode, header: res.Header, body: string(b)}
 }
 
-func (f *fixture) get(url string, headers ...string) reply { return f.do(http.MethodGet, url, nil, headers...) }
+func (f *fixture) get(url string, headers ...string) reply {
+	return f.do(http.MethodGet, url, nil, headers...)
+}
 
 func (r reply) want(t *testing.T, status int, body string) {
 	t.Helper()
