@@ -38,10 +38,12 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request, c *compiled)
 	in, rt, resp := s.handle(r, c)
 	writeResponse(w, r, resp)
 	latency := time.Since(started)
-	m := s.routeStats(c.spec.Name, noRoute)
+	var m *routeMetrics
 	routeKey := "-"
 	if rt != nil {
 		m, routeKey = rt.stats, rt.route.Key
+	} else {
+		m = s.routeStats(c.spec.Name, noRoute)
 	}
 	m.observe(resp.status, latency)
 	if s.cfg.Events != nil {
