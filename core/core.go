@@ -14,6 +14,7 @@ import (
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/event"
 	"github.com/skyport-dev/skyport/core/function"
+	"github.com/skyport-dev/skyport/core/gateway"
 	"github.com/skyport-dev/skyport/core/machine"
 	"github.com/skyport-dev/skyport/core/metrics"
 	"github.com/skyport-dev/skyport/core/queue"
@@ -45,6 +46,9 @@ type Config struct {
 	Region     string           // DefaultRegion when empty
 	Account    string           // DefaultAccount when empty
 	Streams    StreamOptions    // Kinesis emulation knobs
+	// GatewayAnyPort gives an API defined without a port any free port
+	// instead of the first free one from 8080 (tests).
+	GatewayAnyPort bool
 }
 
 // StreamOptions tunes the stream service (all off by default).
@@ -67,6 +71,7 @@ type Core struct {
 	machines *machine.Service
 
 	functions *function.Service
+	gateway   *gateway.Service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -126,42 +131,91 @@ func Open(cfg Config) (*Core, error) {
 // openServices starts each service on the shared store, clock, events and
 // metrics, rebuilding its in-memory state from the store.
 func (c *Core) openServices() error {
+	// Each step opens one service; on a failure the ones already open are
+	// closed again, newest first. Services that deliver to others open after
+	// their targets, so every integration is wired the moment it exists.
+	steps := []struct {
+		name string
+		open func() error
+	}{
+		{"queues", c.openQueues},
+		{"streams", c.openStreams},
+		{"state machines", c.openMachines},
+		{"functions", c.openFunctions},
+		{"topics", c.openTopics},
+		{"API routes", c.openGateway},
+	}
+	for _, st := range steps {
+		if err := st.open(); err != nil {
+			c.closeServices()
+			return fmt.Errorf("%s: %w", st.name, err)
+		}
+	}
+	return nil
+}
+
+func (c *Core) openQueues() error {
 	q, err := queue.Open(queue.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
 		Region: c.cfg.Region, Account: c.cfg.Account,
 	})
 	if err != nil {
-		return fmt.Errorf("queues: %w", err)
+		return err
 	}
 	c.queues = q
+	return nil
+}
+
+func (c *Core) openStreams() error {
 	sv, err := stream.Open(stream.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
 		Region: c.cfg.Region, Account: c.cfg.Account,
 		TransitionDelay: c.cfg.Streams.TransitionDelay, Throughput: c.cfg.Streams.Throughput,
 	})
 	if err != nil {
-		q.Close()
-		return fmt.Errorf("streams: %w", err)
+		return err
 	}
 	c.streams = sv
+	return nil
+}
+
+func (c *Core) openMachines() error {
 	m, err := machine.Open(machine.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
 		Region: c.cfg.Region, Account: c.cfg.Account,
-		Integrations: machine.Integrations{Queues: machineQueues{q}},
+		Integrations: machine.Integrations{Queues: machineQueues{c.queues}},
 	})
 	if err != nil {
-		q.Close()
-		sv.Close()
-		return fmt.Errorf("state machines: %w", err)
+		return err
 	}
 	c.machines = m
-	if err := c.openFunctions(); err != nil {
-		q.Close()
-		sv.Close()
-		m.Close()
-		return fmt.Errorf("functions: %w", err)
+	return nil
+}
+
+// closeServices closes the services that are open, those that deliver to
+// others first: the gateway stops taking requests, pollers and deliveries
+// stop, then the services they feed close.
+func (c *Core) closeServices() error {
+	var errs []error
+	if c.gateway != nil {
+		errs = append(errs, c.gateway.Close())
 	}
-	return c.openTopics()
+	if c.functions != nil {
+		errs = append(errs, c.functions.Close())
+	}
+	if c.topics != nil {
+		errs = append(errs, c.closeTopics())
+	}
+	if c.machines != nil {
+		errs = append(errs, c.machines.Close())
+	}
+	if c.queues != nil {
+		errs = append(errs, c.queues.Close())
+	}
+	if c.streams != nil {
+		errs = append(errs, c.streams.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // publisher lets services emit events stamped with the core clock.
@@ -252,12 +306,7 @@ func (c *Core) Uptime() time.Duration { return time.Since(c.started) }
 func (c *Core) Close() error {
 	c.closeOnce.Do(func() {
 		c.Emit(event.Event{Kind: event.CoreStopping, Level: event.Info, Service: "core", Message: "Skyport core stopping"})
-		errFunctions := c.functions.Close()
-		errTopics := c.closeTopics()
-		errMachines := c.machines.Close()
-		errQueues := c.queues.Close()
-		errStreams := c.streams.Close()
-		c.closeErr = errors.Join(errFunctions, errTopics, errMachines, errQueues, errStreams, c.store.Close())
+		c.closeErr = errors.Join(c.closeServices(), c.store.Close())
 		c.events.CloseAll()
 	})
 	return c.closeErr

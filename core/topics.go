@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/skyport-dev/skyport/core/queue"
@@ -19,8 +18,7 @@ func (c *Core) openTopics() error {
 		Queues: queueSender{c},
 	})
 	if err != nil {
-		c.queues.Close()
-		return fmt.Errorf("topics: %w", err)
+		return err
 	}
 	c.topics = t
 	return nil

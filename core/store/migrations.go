@@ -242,4 +242,27 @@ CREATE TABLE function_checkpoints (
 	PRIMARY KEY (uuid, shard_id)
 ) WITHOUT ROWID;`,
 	},
+	{
+		Version: 7,
+		Name:    "gateway",
+		SQL: `CREATE TABLE gateway_apis (
+	name        TEXT PRIMARY KEY,
+	api_id      TEXT NOT NULL UNIQUE,
+	spec        TEXT NOT NULL,
+	created_at  INTEGER NOT NULL,
+	modified_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE gateway_api_keys (
+	id         TEXT PRIMARY KEY,
+	name       TEXT NOT NULL,
+	value      TEXT NOT NULL UNIQUE,
+	enabled    INTEGER NOT NULL,
+	plans      TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE gateway_usage_plans (
+	name TEXT PRIMARY KEY,
+	spec TEXT NOT NULL
+) WITHOUT ROWID;`,
+	},
 }
