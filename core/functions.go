@@ -9,6 +9,7 @@ import (
 
 	"github.com/skyport-dev/skyport/core/function"
 	"github.com/skyport-dev/skyport/core/queue"
+	"github.com/skyport-dev/skyport/core/topic"
 )
 
 // Functions returns the local function service.
@@ -22,7 +23,8 @@ func (c *Core) openFunctions() error {
 	f, err := function.Open(function.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
 		Region: c.cfg.Region, Account: c.cfg.Account,
-		Queues: qs, Destinations: functionDestinations{queues: qs},
+		Queues: qs, Destinations: functionDestinations{queues: qs, c: c},
+		Streams: functionStreams{c},
 	})
 	if err != nil {
 		return err
@@ -106,14 +108,20 @@ func batchErrors(res []queue.BatchEntryResult[struct{}]) error {
 	return errors.Join(errs...)
 }
 
-// functionDestinations delivers on-failure records to queues (topics once
-// the topic service is wired).
-type functionDestinations struct{ queues functionQueues }
+// functionDestinations delivers on-failure records to queues and topics.
+type functionDestinations struct {
+	queues functionQueues
+	c      *Core // topics open after functions: looked up per delivery
+}
 
 func (d functionDestinations) Deliver(ctx context.Context, arn string, body []byte) error {
 	if name, ok := strings.CutPrefix(arn, "arn:aws:sqs:"); ok {
 		_, err := d.queues.q.SendMessage(ctx, name[strings.LastIndexByte(name, ':')+1:], queue.SendInput{Body: string(body)})
 		return err
 	}
-	return errors.New("unsupported on-failure destination " + arn + " (want an SQS queue ARN)")
+	if strings.HasPrefix(arn, "arn:aws:sns:") && d.c != nil && d.c.topics != nil {
+		_, err := d.c.topics.Publish(ctx, topic.PublishInput{TopicARN: arn, Message: string(body)})
+		return err
+	}
+	return errors.New("unsupported on-failure destination " + arn + " (want an SQS queue or SNS topic ARN)")
 }

@@ -45,7 +45,8 @@ func (c *Core) openGateway() error {
 	g, err := gateway.Open(gateway.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
 		Region: c.cfg.Region, Account: c.cfg.Account, AnyPort: c.cfg.GatewayAnyPort,
-		Targets: gateway.Targets{Queues: gatewayQueues{c.queues}},
+		Targets: gateway.Targets{Queues: gatewayQueues{c.queues}, Functions: gatewayFunctions{c}, Topics: gatewayTopics{c},
+			Streams: gatewayStreams{c}, Machines: gatewayMachines{c}},
 	})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
