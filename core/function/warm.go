@@ -178,15 +178,7 @@ func (s *Service) startInstance(f *function, def Definition, gen uint64) (*insta
 	in := &instance{s: s, f: f, gen: gen, arn: s.ARN(def.Name), work: make(chan *call, 1), exited: make(chan struct{}),
 		idle: newLogSink(s, def.Name, "-")}
 	in.out.setSink(in.idle)
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+pathNext, in.next)
-	mux.HandleFunc("POST "+pathResponse, in.response)
-	mux.HandleFunc("POST "+pathError, in.invocationError)
-	mux.HandleFunc("POST "+pathInitError, in.initError)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		runtimeError(w, http.StatusNotFound, "InvalidRequest", "unknown Runtime API path "+r.URL.Path)
-	})
-	in.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	in.srv = &http.Server{Handler: in.runtimeAPI(), ReadHeaderTimeout: 10 * time.Second}
 
 	cmd := exec.Command(def.Command[0], def.Command[1:]...)
 	cmd.Dir = def.Dir
@@ -222,6 +214,19 @@ func (s *Service) startInstance(f *function, def Definition, gen uint64) (*insta
 	return in, nil
 }
 
+// runtimeAPI is the Lambda Runtime API this process talks to.
+func (in *instance) runtimeAPI() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+pathNext, in.next)
+	mux.HandleFunc("POST "+pathResponse, in.response)
+	mux.HandleFunc("POST "+pathError, in.invocationError)
+	mux.HandleFunc("POST "+pathInitError, in.initError)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		runtimeError(w, http.StatusNotFound, "InvalidRequest", "unknown Runtime API path "+r.URL.Path)
+	})
+	return mux
+}
+
 // reap waits for the process to exit, then cleans up its group and listener.
 func (in *instance) reap() {
 	err := in.cmd.Wait()
@@ -240,8 +245,12 @@ func (in *instance) reap() {
 // kill ends the process and everything in its group.
 func (in *instance) kill() {
 	in.killed.Do(func() {
-		killGroup(in.cmd.Process.Pid)
-		_ = in.srv.Close()
+		if in.cmd != nil && in.cmd.Process != nil {
+			killGroup(in.cmd.Process.Pid)
+		}
+		if in.srv != nil {
+			_ = in.srv.Close()
+		}
 	})
 }
 
