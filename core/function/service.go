@@ -56,9 +56,11 @@ type Service struct {
 	mapMu    sync.Mutex
 	mappings map[string]*mapping
 
-	done chan struct{}
-	once sync.Once
-	wg   sync.WaitGroup
+	ctx    context.Context // ends on Close: background work stops
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
+	wg     sync.WaitGroup
 }
 
 // function is one defined function and its live state.
@@ -92,10 +94,13 @@ func Open(cfg Config) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, st: cfg.Store, clock: cfg.Clock,
 		funcs: map[string]*function{}, mappings: map[string]*mapping{}, done: make(chan struct{})}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.loadFunctions(); err != nil {
+		s.cancel()
 		return nil, err
 	}
 	if err := s.loadMappings(); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -106,6 +111,7 @@ func Open(cfg Config) (*Service, error) {
 func (s *Service) Close() error {
 	s.once.Do(func() {
 		close(s.done)
+		s.cancel()
 		s.mapMu.Lock()
 		ms := make([]*mapping, 0, len(s.mappings))
 		for _, m := range s.mappings {
