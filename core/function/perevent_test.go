@@ -249,3 +249,21 @@ func isCode(err error, code Code) bool {
 	var fe *Error
 	return errors.As(err, &fe) && fe.Code == code
 }
+
+func TestInvokeByARN(t *testing.T) {
+	f := newFixture(t)
+	f.create(shell("named", `cat`))
+	arn := f.svc.ARN("named")
+	for _, ref := range []string{"named", "named:$LATEST", arn, arn + ":$LATEST", "000000000000:function:named"} {
+		out, fnErr, err := Invoker{f.svc}.Invoke(f.ctx, ref, []byte(`{"r":1}`))
+		if err != nil || fnErr != "" || string(out) != `{"r":1}` {
+			t.Errorf("%s: %s %q %v", ref, out, fnErr, err)
+		}
+	}
+	for _, ref := range []string{"named:prod", "arn:aws:lambda:eu-west-1:000000000000:function:named",
+		"arn:aws:lambda:us-east-1:111111111111:function:named", "111111111111:function:named", "arn:aws:sqs:us-east-1:000000000000:named"} {
+		if _, err := f.svc.Invoke(f.ctx, ref, []byte(`{}`)); !isCode(err, ResourceNotFound) {
+			t.Errorf("%s: err = %v, want ResourceNotFound", ref, err)
+		}
+	}
+}

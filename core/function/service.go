@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -294,14 +295,45 @@ func (s *Service) Invocations(name string) ([]Invocation, error) {
 	return append([]Invocation(nil), f.history...), nil
 }
 
-func (s *Service) lookup(name string) (*function, error) {
+// lookup finds a function by name, ARN or partial ARN (as Lambda's
+// FunctionName accepts them; the only qualifier is $LATEST).
+func (s *Service) lookup(nameOrARN string) (*function, error) {
+	name, ok := s.resolveName(nameOrARN)
+	if !ok {
+		return nil, errNotFound(nameOrARN)
+	}
 	s.mu.RLock()
 	f := s.funcs[name]
 	s.mu.RUnlock()
 	if f == nil {
-		return nil, errNotFound(name)
+		return nil, errNotFound(nameOrARN)
 	}
 	return f, nil
+}
+
+// resolveName returns the function name of NAME, NAME:$LATEST,
+// ACCOUNT:function:NAME[:$LATEST] or arn:aws:lambda:REGION:ACCOUNT:function:NAME[:$LATEST].
+func (s *Service) resolveName(ref string) (string, bool) {
+	parts := strings.Split(ref, ":")
+	switch {
+	case len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda":
+		if parts[1] != "aws" || parts[3] != s.cfg.Region || parts[4] != s.cfg.Account || parts[5] != "function" {
+			return "", false
+		}
+		parts = parts[6:]
+	case len(parts) >= 3 && parts[1] == "function":
+		if parts[0] != s.cfg.Account {
+			return "", false
+		}
+		parts = parts[2:]
+	}
+	switch {
+	case len(parts) == 1:
+		return parts[0], true
+	case len(parts) == 2 && parts[1] == "$LATEST":
+		return parts[0], true
+	}
+	return "", false
 }
 
 func (s *Service) save(ctx context.Context, def Definition, create bool) error {
