@@ -8,9 +8,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/skyport-dev/skyport/core/clock"
 )
 
 // Runtime API paths (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html).
@@ -30,6 +33,10 @@ const (
 	hdrTraceID     = "Lambda-Runtime-Trace-Id"
 	hdrErrorType   = "Lambda-Runtime-Function-Error-Type"
 )
+
+// WarmIdleTimeout is how long (on the core clock) a warm process may wait
+// for work before it is stopped; the next event starts a new one.
+const WarmIdleTimeout = 10 * time.Minute
 
 // call is one invocation handed to a warm process.
 type call struct {
@@ -56,6 +63,8 @@ type instance struct {
 	work   chan *call    // the invocation the process should take next
 	exited chan struct{} // closed once the process has exited and been reaped
 	err    error         // the process's exit status, set before exited closes
+
+	idleTimer *clock.Timer // reaps the process when idle too long; guarded by f.mu
 
 	mu      sync.Mutex
 	cur     *call          // the invocation the process is working on
@@ -119,6 +128,9 @@ func (s *Service) takeInstance(f *function, def Definition) (*instance, error) {
 	for len(f.idle) > 0 {
 		in := f.idle[len(f.idle)-1]
 		f.idle = f.idle[:len(f.idle)-1]
+		if in.idleTimer != nil {
+			in.idleTimer.Stop()
+		}
 		if in.alive() {
 			f.mu.Unlock()
 			return in, nil
@@ -145,7 +157,21 @@ func (f *function) putIdle(in *instance) {
 		return
 	}
 	f.idle = append(f.idle, in)
+	in.idleTimer = in.s.clock.AfterFunc(WarmIdleTimeout, func() { f.reapIdle(in) })
 	f.mu.Unlock()
+}
+
+// reapIdle kills a process that stayed idle for WarmIdleTimeout.
+func (f *function) reapIdle(in *instance) {
+	f.mu.Lock()
+	i := slices.Index(f.idle, in)
+	if i < 0 {
+		f.mu.Unlock()
+		return // taken for work meanwhile
+	}
+	f.idle = slices.Delete(f.idle, i, i+1)
+	f.mu.Unlock()
+	in.kill()
 }
 
 // retireAll kills every idle process and makes busy ones retire when done.
