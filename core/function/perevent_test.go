@@ -267,3 +267,34 @@ func TestInvokeByARN(t *testing.T) {
 		}
 	}
 }
+
+func TestFunctionMetrics(t *testing.T) {
+	f := newFixture(t)
+	f.create(shell("m", `cat`))
+	f.create(shell("bad", `exit 2`))
+	f.invoke("m", `{}`)
+	f.invoke("bad", `{}`)
+	var b strings.Builder
+	if err := f.reg.WritePrometheus(&b); err != nil {
+		t.Fatal(err)
+	}
+	text := b.String()
+	for _, want := range []string{
+		`skyport_function_invocations_total{function="m"} 1`,
+		`skyport_function_errors_total{function="bad"} 1`,
+		`skyport_function_concurrent_executions{function="m"} 0`,
+		`skyport_function_duration_seconds_count{function="m"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if err := f.svc.DeleteFunction(f.ctx, "m"); err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	_ = f.reg.WritePrometheus(&b)
+	if strings.Contains(b.String(), `skyport_function_concurrent_executions{function="m"}`) {
+		t.Error("a deleted function keeps its gauge")
+	}
+}

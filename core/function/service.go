@@ -166,9 +166,27 @@ func (s *Service) loadFunctions() error {
 			return fmt.Errorf("function: load definition: %w", err)
 		}
 		def = withDefaults(def)
-		s.funcs[def.Name] = newFunction(def)
+		s.funcs[def.Name] = s.track(newFunction(def))
 	}
 	return rows.Err()
+}
+
+// metricConcurrent is CloudWatch's ConcurrentExecutions, per function.
+const metricConcurrent = "skyport_function_concurrent_executions"
+
+// track registers f's live gauges.
+func (s *Service) track(f *function) *function {
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.GaugeFunc(metricConcurrent, "Invocations running now (ConcurrentExecutions).",
+			func() float64 { return float64(f.active.Load()) }, metrics.Label{Name: "function", Value: f.name})
+	}
+	return f
+}
+
+func (s *Service) untrack(name string) {
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.Remove(metricConcurrent, metrics.Label{Name: "function", Value: name})
+	}
 }
 
 // CreateFunction defines a new function.
@@ -185,7 +203,7 @@ func (s *Service) CreateFunction(ctx context.Context, def Definition) error {
 	if err := s.save(ctx, def, true); err != nil {
 		return err
 	}
-	s.funcs[def.Name] = newFunction(def)
+	s.funcs[def.Name] = s.track(newFunction(def))
 	s.emit(event.ResourceCreated, event.Info, def.Name, "function "+def.Name+" created")
 	return nil
 }
@@ -240,6 +258,7 @@ func (s *Service) DeleteFunction(ctx context.Context, name string) error {
 		return err
 	}
 	delete(s.funcs, name)
+	s.untrack(name)
 	s.mu.Unlock()
 	f.mu.Lock()
 	f.deleted = true
