@@ -53,6 +53,7 @@ func TestPerEventFailures(t *testing.T) {
 		{"not-json", `cat >/dev/null; echo hello`, ErrTypeInvalidResponse, "hello"},
 		{"exit", `echo dying >&2; exit 3`, ErrTypeExit, "exit status 3"},
 		{"missing", `exec /nonexistent/skyport-handler`, ErrTypeExit, "exit status 127"},
+		{"huge", `cat >/dev/null; printf '"'; head -c 7000000 /dev/zero | tr '\0' a; printf '"'`, "Function.ResponseSizeTooLarge", "6291456 bytes"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -67,6 +68,13 @@ func TestPerEventFailures(t *testing.T) {
 		f.create(shell("quiet", `cat >/dev/null`))
 		if res := f.invoke("quiet", `{}`); res.Failed() || string(res.Payload) != "null" {
 			t.Fatalf("result = %+v", res)
+		}
+	})
+	t.Run("logs-capped", func(t *testing.T) {
+		f.create(shell("chatty", `cat >/dev/null; head -c 300000 /dev/zero | tr '\0' x >&2; echo '{}'`))
+		res := f.invoke("chatty", `{}`)
+		if res.Failed() || len(res.Logs) > MaxLogBytes+100 || !strings.HasSuffix(res.Logs, "[logs truncated]\n") {
+			t.Fatalf("%d bytes of logs ending %q", len(res.Logs), res.Logs[max(0, len(res.Logs)-40):])
 		}
 	})
 	t.Run("no-such-command", func(t *testing.T) {
