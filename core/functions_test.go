@@ -233,8 +233,7 @@ func TestEventSourceMappingValidation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		_, err := fns.CreateEventSourceMapping(ctx, tc.cfg)
-		fe, ok := err.(*function.Error)
-		if !ok || fe.Code != tc.code {
+		if !isFunctionCode(err, tc.code) {
 			t.Errorf("%s: err = %v, want %s", tc.name, err, tc.code)
 		}
 	}
@@ -249,10 +248,28 @@ func TestEventSourceMappingValidation(t *testing.T) {
 	if m := mappingOf(t, c, uuid); m.State != "Disabled" || m.BatchSize != 10000 {
 		t.Fatalf("mapping %+v", m)
 	}
+	if _, err := q.SendMessage(ctx, "src", queue.SendInput{Body: `{"waiting":true}`}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fns.UpdateEventSourceMapping(ctx, function.MappingConfig{UUID: uuid, BatchSize: 20}); !isFunctionCode(err, function.InvalidParameterValue) {
+		t.Fatalf("update to batch 20 without a window: %v", err)
+	}
+	if err := fns.UpdateEventSourceMapping(ctx, function.MappingConfig{UUID: uuid, BatchSize: 5}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return mappingOf(t, c, uuid).Processed == 1 }, "the enabled mapping to process the waiting message")
+	if m := mappingOf(t, c, uuid); m.State != "Enabled" || m.BatchSize != 5 || m.EventSourceArn != q.ARN("src") || m.LastProcessingResult != "OK" {
+		t.Fatalf("after update %+v", m)
+	}
 	if err := fns.DeleteFunction(ctx, "fn"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := fns.GetEventSourceMapping(uuid); err == nil {
 		t.Fatal("deleting the function kept its mapping")
 	}
+}
+
+func isFunctionCode(err error, code function.Code) bool {
+	fe, ok := err.(*function.Error)
+	return ok && fe.Code == code
 }

@@ -25,14 +25,29 @@
 //     lines are also emitted as core events of Kind LogLine.
 //   - Result.Duration is the time the invocation took on the core clock.
 //
-// Services that deliver to functions (gateway, state machines, topics)
-// should depend on a one-method interface of their own, e.g.
+// name may be a function name, NAME:$LATEST, a partial ARN
+// (ACCOUNT:function:NAME) or a full ARN
+// (arn:aws:lambda:REGION:ACCOUNT:function:NAME), as Lambda accepts them.
 //
-//	type Invoker interface {
-//		Invoke(ctx context.Context, name string, payload []byte) (function.Result, error)
-//	}
+// Services that deliver to functions depend on a one-method interface of
+// their own, which core.go wires:
 //
-// which *Service satisfies; core.go wires it.
+//   - Invoker{Service} has Invoke(ctx, name, payload) (out []byte,
+//     functionError string, err error) — the shape the gateway and
+//     state-machine services declare.
+//   - InvokeAsync(name, payload) (requestID, error) is Lambda's "Event"
+//     invocation (what SNS lambda subscriptions use): accepted at once,
+//     run in the background, retried twice (1 and 2 minutes later on the
+//     core clock), then reported with an AsyncFailed event.
+//   - InvokeWhenFree is Invoke that waits for a concurrency slot instead of
+//     throttling (event source mappings use it).
+//
+// # Event source mappings
+//
+// CreateEventSourceMapping(ctx, MappingConfig) polls a queue (through a
+// QueueSource, which core.go adapts from the queue service) or a stream
+// (through a StreamSource) and invokes a function with Lambda's SQS or
+// Kinesis event batches; see mapping.go, queuepoll.go and streampoll.go.
 //
 // # Modes
 //

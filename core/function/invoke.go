@@ -24,17 +24,18 @@ type outcome struct {
 // Invoke runs one event through the named function and waits for its
 // answer. See the package documentation for what the result means.
 func (s *Service) Invoke(ctx context.Context, name string, payload []byte) (Result, error) {
-	return s.invoke(ctx, name, payload, false)
+	return s.invoke(ctx, name, payload, false, "")
 }
 
 // InvokeWhenFree is Invoke, except that a function at its concurrency limit
 // is waited for (until ctx ends) instead of throttled. Event source
 // mappings use it.
 func (s *Service) InvokeWhenFree(ctx context.Context, name string, payload []byte) (Result, error) {
-	return s.invoke(ctx, name, payload, true)
+	return s.invoke(ctx, name, payload, true, "")
 }
 
-func (s *Service) invoke(ctx context.Context, name string, payload []byte, wait bool) (Result, error) {
+// invoke runs one event; id is the request id ("": a new one).
+func (s *Service) invoke(ctx context.Context, name string, payload []byte, wait bool, id string) (Result, error) {
 	if s.closed() {
 		return Result{}, errorf(ServiceError, "the function service is closed")
 	}
@@ -55,7 +56,9 @@ func (s *Service) invoke(ctx context.Context, name string, payload []byte, wait 
 		return Result{}, err
 	}
 	defer func() { <-slots }()
-	id := newID()
+	if id == "" {
+		id = newID()
+	}
 	logs := newLogSink(s, name, id)
 	start := s.clock.Now()
 	var out outcome

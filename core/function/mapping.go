@@ -40,6 +40,8 @@ const (
 	DefaultQueuePollers   = 5 // Lambda starts five pollers per queue
 	MaxQueuePollers       = 1000
 	MaxFIFOQueueBatchSize = 10
+	MinRecordAge          = 60 * time.Second
+	MaxRecordAge          = 7 * 24 * time.Hour
 )
 
 // MappingConfig is an event source mapping as the user defines it.
@@ -54,11 +56,12 @@ type MappingConfig struct {
 	MaximumConcurrency    int           // queues: pollers at once, 2–1000; 0: 5
 
 	// Streams only.
-	StartingPosition           string    // TRIM_HORIZON, LATEST or AT_TIMESTAMP (required)
-	StartingPositionTimestamp  time.Time // for AT_TIMESTAMP
-	BisectBatchOnFunctionError bool      // split a failing batch in two and retry each half
-	MaximumRetryAttempts       *int      // -1 (default) retries until the records expire; 0–10,000
-	OnFailureDestination       string    // queue or topic ARN told about batches given up on
+	StartingPosition           string        // TRIM_HORIZON, LATEST or AT_TIMESTAMP (required)
+	StartingPositionTimestamp  time.Time     // for AT_TIMESTAMP
+	BisectBatchOnFunctionError bool          // split a failing batch in two and retry each half
+	MaximumRetryAttempts       *int          // -1 (default) retries until the records expire; 0–10,000
+	MaximumRecordAge           time.Duration // 0 (default, -1 in Lambda): no limit; else 60 s–7 days
+	OnFailureDestination       string        // queue or topic ARN told about batches given up on
 }
 
 // Mapping is a mapping with its state, as the GUI shows it.
@@ -157,8 +160,8 @@ func (s *Service) validateQueueMapping(c MappingConfig) error {
 	if s.cfg.Queues == nil {
 		return invalid("queue event sources are not available")
 	}
-	if c.StartingPosition != "" || c.BisectBatchOnFunctionError || c.MaximumRetryAttempts != nil || c.OnFailureDestination != "" {
-		return invalid("StartingPosition, BisectBatchOnFunctionError, MaximumRetryAttempts and DestinationConfig are not supported for Amazon SQS event sources; use the queue's redrive policy")
+	if c.StartingPosition != "" || c.BisectBatchOnFunctionError || c.MaximumRetryAttempts != nil || c.OnFailureDestination != "" || c.MaximumRecordAge != 0 {
+		return invalid("StartingPosition, BisectBatchOnFunctionError, MaximumRetryAttempts, MaximumRecordAgeInSeconds and DestinationConfig are not supported for Amazon SQS event sources; use the queue's redrive policy")
 	}
 	if c.BatchSize > 10 && c.MaximumBatchingWindow < time.Second {
 		return invalid("Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")
@@ -193,6 +196,9 @@ func (s *Service) validateStreamMapping(c MappingConfig) error {
 	}
 	if r := c.retryLimit(); r < -1 || r > MaxRetryAttempts {
 		return invalid("1 validation error detected: Value '%d' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value between -1 and 10000", r)
+	}
+	if a := c.MaximumRecordAge; a != 0 && (a < MinRecordAge || a > MaxRecordAge || a%time.Second != 0) {
+		return invalid("1 validation error detected: Value '%d' at 'maximumRecordAgeInSeconds' failed to satisfy constraint: Member must have value between 60 and 604800", int(a.Seconds()))
 	}
 	if c.OnFailureDestination != "" && s.cfg.Destinations == nil {
 		return invalid("on-failure destinations are not available")

@@ -53,6 +53,7 @@ func TestPerEventFailures(t *testing.T) {
 		{"not-json", `cat >/dev/null; echo hello`, ErrTypeInvalidResponse, "hello"},
 		{"exit", `echo dying >&2; exit 3`, ErrTypeExit, "exit status 3"},
 		{"missing", `exec /nonexistent/skyport-handler`, ErrTypeExit, "exit status 127"},
+		{"huge", `cat >/dev/null; printf '"'; head -c 7000000 /dev/zero | tr '\0' a; printf '"'`, "Function.ResponseSizeTooLarge", "6291456 bytes"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -67,6 +68,13 @@ func TestPerEventFailures(t *testing.T) {
 		f.create(shell("quiet", `cat >/dev/null`))
 		if res := f.invoke("quiet", `{}`); res.Failed() || string(res.Payload) != "null" {
 			t.Fatalf("result = %+v", res)
+		}
+	})
+	t.Run("logs-capped", func(t *testing.T) {
+		f.create(shell("chatty", `cat >/dev/null; head -c 300000 /dev/zero | tr '\0' x >&2; echo '{}'`))
+		res := f.invoke("chatty", `{}`)
+		if res.Failed() || len(res.Logs) > MaxLogBytes+100 || !strings.HasSuffix(res.Logs, "[logs truncated]\n") {
+			t.Fatalf("%d bytes of logs ending %q", len(res.Logs), res.Logs[max(0, len(res.Logs)-40):])
 		}
 	})
 	t.Run("no-such-command", func(t *testing.T) {
@@ -248,4 +256,53 @@ func TestDefinitionsPersistAndValidate(t *testing.T) {
 func isCode(err error, code Code) bool {
 	var fe *Error
 	return errors.As(err, &fe) && fe.Code == code
+}
+
+func TestInvokeByARN(t *testing.T) {
+	f := newFixture(t)
+	f.create(shell("named", `cat`))
+	arn := f.svc.ARN("named")
+	for _, ref := range []string{"named", "named:$LATEST", arn, arn + ":$LATEST", "000000000000:function:named"} {
+		out, fnErr, err := Invoker{f.svc}.Invoke(f.ctx, ref, []byte(`{"r":1}`))
+		if err != nil || fnErr != "" || string(out) != `{"r":1}` {
+			t.Errorf("%s: %s %q %v", ref, out, fnErr, err)
+		}
+	}
+	for _, ref := range []string{"named:prod", "arn:aws:lambda:eu-west-1:000000000000:function:named",
+		"arn:aws:lambda:us-east-1:111111111111:function:named", "111111111111:function:named", "arn:aws:sqs:us-east-1:000000000000:named"} {
+		if _, err := f.svc.Invoke(f.ctx, ref, []byte(`{}`)); !isCode(err, ResourceNotFound) {
+			t.Errorf("%s: err = %v, want ResourceNotFound", ref, err)
+		}
+	}
+}
+
+func TestFunctionMetrics(t *testing.T) {
+	f := newFixture(t)
+	f.create(shell("m", `cat`))
+	f.create(shell("bad", `exit 2`))
+	f.invoke("m", `{}`)
+	f.invoke("bad", `{}`)
+	var b strings.Builder
+	if err := f.reg.WritePrometheus(&b); err != nil {
+		t.Fatal(err)
+	}
+	text := b.String()
+	for _, want := range []string{
+		`skyport_function_invocations_total{function="m"} 1`,
+		`skyport_function_errors_total{function="bad"} 1`,
+		`skyport_function_concurrent_executions{function="m"} 0`,
+		`skyport_function_duration_seconds_count{function="m"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if err := f.svc.DeleteFunction(f.ctx, "m"); err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	_ = f.reg.WritePrometheus(&b)
+	if strings.Contains(b.String(), `skyport_function_concurrent_executions{function="m"}`) {
+		t.Error("a deleted function keeps its gauge")
+	}
 }

@@ -146,6 +146,9 @@ func (m *mapping) processQueueBatch(ctx context.Context, cfg MappingConfig, name
 			failed[id] = true
 		}
 	}
+	if info.FIFO && len(failed) > 0 {
+		holdBackGroups(batch, failed)
+	}
 	var done []string
 	for _, msg := range batch {
 		if !failed[msg.MessageID] {
@@ -163,6 +166,21 @@ func (m *mapping) processQueueBatch(ctx context.Context, cfg MappingConfig, name
 		problem = fmt.Sprintf("%d of %d messages failed", len(failed), len(batch))
 	}
 	m.report(len(done), len(failed), problem)
+}
+
+// holdBackGroups marks as failed every message that follows a failed one
+// of the same message group, so a FIFO group is never processed out of
+// order when a batch partly fails.
+func holdBackGroups(batch []QueueMessage, failed map[string]bool) {
+	stopped := map[string]bool{}
+	for _, msg := range batch {
+		group := msg.Attributes["MessageGroupId"]
+		if stopped[group] {
+			failed[msg.MessageID] = true
+		} else if failed[msg.MessageID] {
+			stopped[group] = true
+		}
+	}
 }
 
 // keepInvisible extends the batch's visibility timeout every half timeout

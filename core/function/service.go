@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -56,9 +57,11 @@ type Service struct {
 	mapMu    sync.Mutex
 	mappings map[string]*mapping
 
-	done chan struct{}
-	once sync.Once
-	wg   sync.WaitGroup
+	ctx    context.Context // ends on Close: background work stops
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
+	wg     sync.WaitGroup
 }
 
 // function is one defined function and its live state.
@@ -92,10 +95,13 @@ func Open(cfg Config) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, st: cfg.Store, clock: cfg.Clock,
 		funcs: map[string]*function{}, mappings: map[string]*mapping{}, done: make(chan struct{})}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.loadFunctions(); err != nil {
+		s.cancel()
 		return nil, err
 	}
 	if err := s.loadMappings(); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -106,6 +112,7 @@ func Open(cfg Config) (*Service, error) {
 func (s *Service) Close() error {
 	s.once.Do(func() {
 		close(s.done)
+		s.cancel()
 		s.mapMu.Lock()
 		ms := make([]*mapping, 0, len(s.mappings))
 		for _, m := range s.mappings {
@@ -159,9 +166,27 @@ func (s *Service) loadFunctions() error {
 			return fmt.Errorf("function: load definition: %w", err)
 		}
 		def = withDefaults(def)
-		s.funcs[def.Name] = newFunction(def)
+		s.funcs[def.Name] = s.track(newFunction(def))
 	}
 	return rows.Err()
+}
+
+// metricConcurrent is CloudWatch's ConcurrentExecutions, per function.
+const metricConcurrent = "skyport_function_concurrent_executions"
+
+// track registers f's live gauges.
+func (s *Service) track(f *function) *function {
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.GaugeFunc(metricConcurrent, "Invocations running now (ConcurrentExecutions).",
+			func() float64 { return float64(f.active.Load()) }, metrics.Label{Name: "function", Value: f.name})
+	}
+	return f
+}
+
+func (s *Service) untrack(name string) {
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.Remove(metricConcurrent, metrics.Label{Name: "function", Value: name})
+	}
 }
 
 // CreateFunction defines a new function.
@@ -178,7 +203,7 @@ func (s *Service) CreateFunction(ctx context.Context, def Definition) error {
 	if err := s.save(ctx, def, true); err != nil {
 		return err
 	}
-	s.funcs[def.Name] = newFunction(def)
+	s.funcs[def.Name] = s.track(newFunction(def))
 	s.emit(event.ResourceCreated, event.Info, def.Name, "function "+def.Name+" created")
 	return nil
 }
@@ -233,6 +258,7 @@ func (s *Service) DeleteFunction(ctx context.Context, name string) error {
 		return err
 	}
 	delete(s.funcs, name)
+	s.untrack(name)
 	s.mu.Unlock()
 	f.mu.Lock()
 	f.deleted = true
@@ -288,14 +314,45 @@ func (s *Service) Invocations(name string) ([]Invocation, error) {
 	return append([]Invocation(nil), f.history...), nil
 }
 
-func (s *Service) lookup(name string) (*function, error) {
+// lookup finds a function by name, ARN or partial ARN (as Lambda's
+// FunctionName accepts them; the only qualifier is $LATEST).
+func (s *Service) lookup(nameOrARN string) (*function, error) {
+	name, ok := s.resolveName(nameOrARN)
+	if !ok {
+		return nil, errNotFound(nameOrARN)
+	}
 	s.mu.RLock()
 	f := s.funcs[name]
 	s.mu.RUnlock()
 	if f == nil {
-		return nil, errNotFound(name)
+		return nil, errNotFound(nameOrARN)
 	}
 	return f, nil
+}
+
+// resolveName returns the function name of NAME, NAME:$LATEST,
+// ACCOUNT:function:NAME[:$LATEST] or arn:aws:lambda:REGION:ACCOUNT:function:NAME[:$LATEST].
+func (s *Service) resolveName(ref string) (string, bool) {
+	parts := strings.Split(ref, ":")
+	switch {
+	case len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda":
+		if parts[1] != "aws" || parts[3] != s.cfg.Region || parts[4] != s.cfg.Account || parts[5] != "function" {
+			return "", false
+		}
+		parts = parts[6:]
+	case len(parts) >= 3 && parts[1] == "function":
+		if parts[0] != s.cfg.Account {
+			return "", false
+		}
+		parts = parts[2:]
+	}
+	switch {
+	case len(parts) == 1:
+		return parts[0], true
+	case len(parts) == 2 && parts[1] == "$LATEST":
+		return parts[0], true
+	}
+	return "", false
 }
 
 func (s *Service) save(ctx context.Context, def Definition, create bool) error {

@@ -366,3 +366,32 @@ func TestStreamLatestAndCheckpointAcrossRestart(t *testing.T) {
 		t.Fatalf("after restart delivered %v, want only %s (from the checkpoint)", got, b)
 	}
 }
+
+func TestStreamSkipsRecordsPastMaximumAge(t *testing.T) {
+	shard := "shardId-000000000000"
+	fs := newFakeStream(StreamShard{ShardID: shard})
+	r1, r2, r3, r4 := fs.put(shard, "k", "1"), fs.put(shard, "k", "2"), fs.put(shard, "k", "3"), fs.put(shard, "k", "4")
+	dest := &fakeDestinations{}
+	f := newStreamFixture(t, "", fs, dest)
+	f.create(recorder("rec", "exit"))
+	f.clock.Advance(63 * time.Second) // records arrived at +1…+4 s: r1 and r2 are now older than 60 s
+	uuid, err := f.svc.CreateEventSourceMapping(f.ctx, MappingConfig{FunctionName: "rec", EventSourceArn: testStreamARN,
+		StartingPosition: TrimHorizon, MaximumRecordAge: 60 * time.Second, OnFailureDestination: "arn:aws:sqs:us-east-1:000000000000:old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() bool { return len(f.batches("rec")) == 1 }, "one batch of the young records")
+	if got := f.batches("rec")[0]; !slices.Equal(got, []string{r3, r4}) {
+		t.Fatalf("delivered %v, want %s %s", got, r3, r4)
+	}
+	docs := dest.delivered()
+	if len(docs) != 1 || docs[0].RequestContext.Condition != "RecordAgeExceeded" ||
+		docs[0].KinesisBatchInfo.StartSequenceNumber != r1 || docs[0].KinesisBatchInfo.EndSequenceNumber != r2 {
+		t.Fatalf("on-failure records %+v", docs)
+	}
+	eventually(t, func() bool { m, _ := f.svc.GetEventSourceMapping(uuid); return m.Processed == 2 && m.Failed == 2 }, "counts")
+	bad := MappingConfig{FunctionName: "rec", EventSourceArn: testStreamARN, StartingPosition: Latest, MaximumRecordAge: 59 * time.Second}
+	if _, err := f.svc.CreateEventSourceMapping(f.ctx, bad); !isCode(err, InvalidParameterValue) {
+		t.Fatalf("a 59 s maximum age: %v", err)
+	}
+}

@@ -210,6 +210,9 @@ func (m *mapping) saveCheckpoint(ctx context.Context, shard, seq string) error {
 func (m *mapping) deliver(ctx context.Context, cfg MappingConfig, shard string, recs []StreamRecord) bool {
 	s := m.s
 	for attempt := 0; len(recs) > 0; attempt++ {
+		if recs = m.dropExpired(ctx, cfg, shard, recs); len(recs) == 0 {
+			return true
+		}
 		res, err := s.InvokeWhenFree(ctx, cfg.FunctionName, m.kinesisPayload(cfg, shard, recs))
 		if ctx.Err() != nil {
 			return false
@@ -227,7 +230,7 @@ func (m *mapping) deliver(ctx context.Context, cfg MappingConfig, shard string, 
 		recs = recs[from:]
 		m.report(0, len(recs), problem)
 		if limit := cfg.retryLimit(); limit >= 0 && attempt >= limit {
-			m.giveUp(ctx, cfg, shard, recs, attempt+1, res, err)
+			m.giveUp(ctx, cfg, shard, recs, "RetryAttemptsExhausted", attempt+1, res, err)
 			if err := m.saveCheckpoint(ctx, shard, recs[len(recs)-1].SequenceNumber); err != nil {
 				m.report(0, 0, "checkpoint: "+err.Error())
 			}
@@ -242,6 +245,29 @@ func (m *mapping) deliver(ctx context.Context, cfg MappingConfig, shard string, 
 		}
 	}
 	return true
+}
+
+// dropExpired gives up on the leading records older than the mapping's
+// MaximumRecordAge (records arrive in order, so the old ones come first)
+// and returns the rest.
+func (m *mapping) dropExpired(ctx context.Context, cfg MappingConfig, shard string, recs []StreamRecord) []StreamRecord {
+	if cfg.MaximumRecordAge <= 0 {
+		return recs
+	}
+	now := m.s.clock.Now()
+	cut := 0
+	for cut < len(recs) && now.Sub(recs[cut].ArrivalTime) > cfg.MaximumRecordAge {
+		cut++
+	}
+	if cut == 0 {
+		return recs
+	}
+	m.giveUp(ctx, cfg, shard, recs[:cut], "RecordAgeExceeded", 0, Result{}, nil)
+	if err := m.saveCheckpoint(ctx, shard, recs[cut-1].SequenceNumber); err != nil {
+		m.report(0, 0, "checkpoint: "+err.Error())
+	}
+	m.report(0, cut, "records older than the maximum record age were skipped")
+	return recs[cut:]
 }
 
 // retryBackoff is the pause before retry attempt+1: 1 s doubling to 30 s.
@@ -325,10 +351,10 @@ type kinesisBatchInfo struct {
 }
 
 // giveUp reports skipped records to the on-failure destination.
-func (m *mapping) giveUp(ctx context.Context, cfg MappingConfig, shard string, recs []StreamRecord, invokes int, res Result, err error) {
+func (m *mapping) giveUp(ctx context.Context, cfg MappingConfig, shard string, recs []StreamRecord, condition string, invokes int, res Result, err error) {
 	s := m.s
-	s.emit(event.ResourceChanged, event.Warn, cfg.FunctionName, fmt.Sprintf("event source %s: giving up on %d records of %s (%s…%s) after %d attempts",
-		cfg.EventSourceArn, len(recs), shard, recs[0].SequenceNumber, recs[len(recs)-1].SequenceNumber, invokes))
+	s.emit(event.ResourceChanged, event.Warn, cfg.FunctionName, fmt.Sprintf("event source %s: giving up on %d records of %s (%s…%s): %s after %d attempts",
+		cfg.EventSourceArn, len(recs), shard, recs[0].SequenceNumber, recs[len(recs)-1].SequenceNumber, condition, invokes))
 	if cfg.OnFailureDestination == "" || s.cfg.Destinations == nil {
 		return
 	}
@@ -338,7 +364,7 @@ func (m *mapping) giveUp(ctx context.Context, cfg MappingConfig, shard string, r
 		doc.RequestContext.RequestID = newID()
 	}
 	doc.RequestContext.FunctionArn = s.ARN(cfg.FunctionName)
-	doc.RequestContext.Condition = "RetryAttemptsExhausted"
+	doc.RequestContext.Condition = condition
 	doc.RequestContext.ApproximateInvokeCount = invokes
 	doc.ResponseContext.StatusCode = 200
 	if err != nil {

@@ -8,9 +8,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/skyport-dev/skyport/core/clock"
 )
 
 // Runtime API paths (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html).
@@ -30,6 +33,10 @@ const (
 	hdrTraceID     = "Lambda-Runtime-Trace-Id"
 	hdrErrorType   = "Lambda-Runtime-Function-Error-Type"
 )
+
+// WarmIdleTimeout is how long (on the core clock) a warm process may wait
+// for work before it is stopped; the next event starts a new one.
+const WarmIdleTimeout = 10 * time.Minute
 
 // call is one invocation handed to a warm process.
 type call struct {
@@ -56,6 +63,8 @@ type instance struct {
 	work   chan *call    // the invocation the process should take next
 	exited chan struct{} // closed once the process has exited and been reaped
 	err    error         // the process's exit status, set before exited closes
+
+	idleTimer *clock.Timer // reaps the process when idle too long; guarded by f.mu
 
 	mu      sync.Mutex
 	cur     *call          // the invocation the process is working on
@@ -119,6 +128,9 @@ func (s *Service) takeInstance(f *function, def Definition) (*instance, error) {
 	for len(f.idle) > 0 {
 		in := f.idle[len(f.idle)-1]
 		f.idle = f.idle[:len(f.idle)-1]
+		if in.idleTimer != nil {
+			in.idleTimer.Stop()
+		}
 		if in.alive() {
 			f.mu.Unlock()
 			return in, nil
@@ -145,7 +157,21 @@ func (f *function) putIdle(in *instance) {
 		return
 	}
 	f.idle = append(f.idle, in)
+	in.idleTimer = in.s.clock.AfterFunc(WarmIdleTimeout, func() { f.reapIdle(in) })
 	f.mu.Unlock()
+}
+
+// reapIdle kills a process that stayed idle for WarmIdleTimeout.
+func (f *function) reapIdle(in *instance) {
+	f.mu.Lock()
+	i := slices.Index(f.idle, in)
+	if i < 0 {
+		f.mu.Unlock()
+		return // taken for work meanwhile
+	}
+	f.idle = slices.Delete(f.idle, i, i+1)
+	f.mu.Unlock()
+	in.kill()
 }
 
 // retireAll kills every idle process and makes busy ones retire when done.
@@ -178,15 +204,7 @@ func (s *Service) startInstance(f *function, def Definition, gen uint64) (*insta
 	in := &instance{s: s, f: f, gen: gen, arn: s.ARN(def.Name), work: make(chan *call, 1), exited: make(chan struct{}),
 		idle: newLogSink(s, def.Name, "-")}
 	in.out.setSink(in.idle)
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+pathNext, in.next)
-	mux.HandleFunc("POST "+pathResponse, in.response)
-	mux.HandleFunc("POST "+pathError, in.invocationError)
-	mux.HandleFunc("POST "+pathInitError, in.initError)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		runtimeError(w, http.StatusNotFound, "InvalidRequest", "unknown Runtime API path "+r.URL.Path)
-	})
-	in.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	in.srv = &http.Server{Handler: in.runtimeAPI(), ReadHeaderTimeout: 10 * time.Second}
 
 	cmd := exec.Command(def.Command[0], def.Command[1:]...)
 	cmd.Dir = def.Dir
@@ -222,6 +240,19 @@ func (s *Service) startInstance(f *function, def Definition, gen uint64) (*insta
 	return in, nil
 }
 
+// runtimeAPI is the Lambda Runtime API this process talks to.
+func (in *instance) runtimeAPI() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+pathNext, in.next)
+	mux.HandleFunc("POST "+pathResponse, in.response)
+	mux.HandleFunc("POST "+pathError, in.invocationError)
+	mux.HandleFunc("POST "+pathInitError, in.initError)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		runtimeError(w, http.StatusNotFound, "InvalidRequest", "unknown Runtime API path "+r.URL.Path)
+	})
+	return mux
+}
+
 // reap waits for the process to exit, then cleans up its group and listener.
 func (in *instance) reap() {
 	err := in.cmd.Wait()
@@ -240,8 +271,12 @@ func (in *instance) reap() {
 // kill ends the process and everything in its group.
 func (in *instance) kill() {
 	in.killed.Do(func() {
-		killGroup(in.cmd.Process.Pid)
-		_ = in.srv.Close()
+		if in.cmd != nil && in.cmd.Process != nil {
+			killGroup(in.cmd.Process.Pid)
+		}
+		if in.srv != nil {
+			_ = in.srv.Close()
+		}
 	})
 }
 

@@ -175,3 +175,19 @@ func TestWarmUpdateReplacesProcess(t *testing.T) {
 	}
 	eventually(t, func() bool { return f.svc.List() == nil || len(f.svc.List()) == 0 }, "the function to be gone")
 }
+
+func TestWarmProcessStopsWhenIdle(t *testing.T) {
+	f := newFixture(t)
+	f.create(warmDef(t, "warm"))
+	first := decodeWarm(t, f.invoke("warm", `{}`))
+	f.clock.Advance(WarmIdleTimeout - time.Second)
+	if again := decodeWarm(t, f.invoke("warm", `{}`)); again.PID != first.PID {
+		t.Fatalf("a process idle for less than %s was replaced", WarmIdleTimeout)
+	}
+	f.clock.Advance(WarmIdleTimeout)
+	eventually(t, func() bool { return processGone(first.PID) && f.svc.List()[0].WarmProcs == 0 },
+		"the idle process %d to be stopped", first.PID)
+	if after := decodeWarm(t, f.invoke("warm", `{}`)); after.PID == first.PID || after.Count != 1 {
+		t.Fatalf("after the idle timeout: %+v", after)
+	}
+}
