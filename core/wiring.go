@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/skyport-dev/skyport/core/event"
 	"github.com/skyport-dev/skyport/core/function"
 	"github.com/skyport-dev/skyport/core/gateway"
 	"github.com/skyport-dev/skyport/core/machine"
@@ -44,34 +43,24 @@ func lastSegment(ref string) string { return ref[strings.LastIndex(ref, ":")+1:]
 // ---- topics → functions (lambda subscriptions) ----
 
 // topicFunctions invokes functions for lambda subscriptions the way SNS
-// does: asynchronously (Lambda's Event invocation type). A missing function
-// is a permanent failure (it goes to the subscription's DLQ); once accepted,
-// the outcome is reported on the event stream.
+// does: asynchronously (Lambda's Event invocation type, with Lambda's two
+// retries on function errors). A missing function or an event it cannot
+// take is a permanent failure, which goes to the subscription's DLQ.
 type topicFunctions struct{ c *Core }
 
 func (t topicFunctions) InvokeFunction(ctx context.Context, functionARN string, payload []byte) error {
-	fs := t.c.functions
-	name := functionName(functionARN)
-	if fs == nil {
+	if t.c.functions == nil {
 		return &topic.DeliveryError{Permanent: true, Reason: "function not found: " + functionARN}
 	}
-	if _, err := fs.GetFunction(name); err != nil {
-		return &topic.DeliveryError{Permanent: true, Reason: "function not found: " + functionARN}
-	}
-	go func() {
-		ictx, cancel := context.WithTimeout(context.Background(), function.MaxTimeout+time.Minute)
-		defer cancel()
-		res, err := fs.InvokeWhenFree(ictx, name, payload)
-		switch {
-		case err != nil:
-			t.c.Emit(event.Event{Kind: event.DeliveryFailed, Level: event.Warn, Service: "topic", Resource: name,
-				Message: fmt.Sprintf("lambda subscription: %s did not run: %v", name, err)})
-		case res.FunctionError != "":
-			t.c.Emit(event.Event{Kind: event.DeliveryFailed, Level: event.Warn, Service: "topic", Resource: name,
-				Message: fmt.Sprintf("lambda subscription: %s failed: %s", name, res.Payload)})
+	_, err := t.c.functions.InvokeAsync(functionARN, payload)
+	var fe *function.Error
+	if errors.As(err, &fe) {
+		switch fe.Code {
+		case function.ResourceNotFound, function.InvalidRequestContent, function.RequestTooLarge:
+			return &topic.DeliveryError{Permanent: true, Reason: err.Error()}
 		}
-	}()
-	return nil
+	}
+	return err
 }
 
 // ---- state machines → topics and functions ----

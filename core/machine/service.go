@@ -185,8 +185,11 @@ func (s *Service) Close() error {
 		close(s.closed)
 		s.mu.RLock()
 		for _, e := range s.execs {
-			if e.run != nil {
-				e.run.cancel(errClosing)
+			e.mu.Lock() // e.run is cleared under e.mu when an execution ends
+			run := e.run
+			e.mu.Unlock()
+			if run != nil {
+				run.cancel(errClosing)
 			}
 		}
 		s.mu.RUnlock()

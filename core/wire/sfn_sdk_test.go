@@ -416,10 +416,32 @@ func TestSFNQueueAndTopicIntegrations(t *testing.T) {
 	if err != nil || len(got.Messages) != 1 || *got.Messages[0].Body != `{"id":7}` || *got.Messages[0].MessageAttributes["kind"].StringValue != "order" {
 		t.Fatalf("queue message: %+v %v", got, err)
 	}
-	// Topics are not part of this build yet: the publish fails clearly.
+	// The topic does not exist yet: the publish fails with SNS's error,
+	// named as Step Functions names it.
 	d := awaitStatus(t, e, c, *x.ExecutionArn)
-	if d.Status != sfntypes.ExecutionStatusFailed || *d.Error != "States.TaskFailed" || !strings.Contains(*d.Cause, "topics are not available") {
-		t.Fatalf("publish without topics: %+v", d)
+	if d.Status != sfntypes.ExecutionStatusFailed || *d.Error != "SNS.NotFoundException" {
+		t.Fatalf("publish to a missing topic: %+v", d)
+	}
+	// Once the topic exists (with a queue subscribed), the same machine
+	// publishes through it.
+	topicARN, err := e.core.Topics().CreateTopic(e.ctx, "orders", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyURL := e.createQueue(t, "orders-copy", nil)
+	if _, err := e.core.Topics().Subscribe(e.ctx, topicARN, "sqs", e.core.Queues().ARN("orders-copy"), map[string]string{"RawMessageDelivery": "true"}, true); err != nil {
+		t.Fatal(err)
+	}
+	x, err = c.StartExecution(e.ctx, &sfn.StartExecutionInput{StateMachineArn: &arn, Input: aws.String(`{"order":{"id":8}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := awaitStatus(t, e, c, *x.ExecutionArn); d.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("publish to an existing topic: %+v", d)
+	}
+	fanned, err := e.sqs.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: &copyURL, WaitTimeSeconds: 5})
+	if err != nil || len(fanned.Messages) != 1 || *fanned.Messages[0].Body != `{"id":8}` {
+		t.Fatalf("published message: %+v %v", fanned, err)
 	}
 	// A missing queue is the SQS error, named as Step Functions names it.
 	bad := createMachine(t, e, c, "badqueue", `{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"http://x/000000000000/none","MessageBody":"m"},"End":true}}}`, "")
