@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // proxyRequest is the Lambda proxy integration event, payload format 2.0,
@@ -78,7 +79,8 @@ type inbound struct {
 // encodeProxyRequest builds the payload 2.0 event for in: header names in
 // lower case with repeated headers joined by commas, cookies moved out of
 // the headers into "cookies", repeated query parameters joined by commas,
-// and a body that is base64-encoded unless its content type is text.
+// and a body that is base64-encoded unless its content type is text (and
+// it is valid UTF-8, which JSON needs to carry it unchanged).
 func encodeProxyRequest(in *inbound) ([]byte, error) {
 	ev := proxyRequest{
 		Version:        "2.0",
@@ -107,7 +109,7 @@ func encodeProxyRequest(in *inbound) ([]byte, error) {
 	}
 	if len(in.body) > 0 {
 		var s string
-		if isText(in.header.Get("Content-Type")) {
+		if isText(in.header.Get("Content-Type")) && utf8.Valid(in.body) {
 			s = string(in.body)
 		} else {
 			s = base64.StdEncoding.EncodeToString(in.body)
