@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -341,22 +342,12 @@ func (s *Service) DeleteRoute(ctx context.Context, api, key string) error {
 		return err
 	}
 	n := len(a.Routes)
-	a.Routes = deleteFunc(a.Routes, func(r Route) bool { return r.Key == key })
+	a.Routes = slices.DeleteFunc(a.Routes, func(r Route) bool { return r.Key == key })
 	if len(a.Routes) == n {
 		return errorf(NotFound, "API %q has no route %q", api, key)
 	}
 	_, err = s.UpdateAPI(ctx, a)
 	return err
-}
-
-func deleteFunc[T any](s []T, del func(T) bool) []T {
-	out := s[:0:0]
-	for _, v := range s {
-		if !del(v) {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // API returns an API's definition.
