@@ -105,6 +105,12 @@ type Integration struct {
 	Parameters map[string]string `json:"parameters,omitempty"`
 	TimeoutMS  int               `json:"timeoutMs,omitempty"` // 50–30000; 0: 30000
 	Mock       *MockResponse     `json:"mock,omitempty"`
+	// ResponseParameters change the integration's response, keyed by the
+	// status code it returned ("404"): "overwrite:statuscode", or
+	// "append:header.NAME", "overwrite:header.NAME", "remove:header.NAME",
+	// with values that may also select "$response.header.NAME" and
+	// "$response.body.PATH" — HTTP APIs' response parameter mapping.
+	ResponseParameters map[string]map[string]string `json:"responseParameters,omitempty"`
 }
 
 // MockResponse is a mock integration's answer; Body and header values are

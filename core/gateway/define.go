@@ -136,9 +136,12 @@ func validateIntegration(where string, in *Integration) *Error {
 		}
 	}
 	for k, v := range in.Parameters {
-		if err := validateExpr(v); err != nil {
+		if err := validateExpr(v, false); err != nil {
 			return errorf(BadRequest, "%s: parameter %s: %v", where, k, err)
 		}
+	}
+	if err := validateResponseParameters(in.ResponseParameters); err != nil {
+		return errorf(BadRequest, "%s: %v", where, err)
 	}
 	return nil
 }

@@ -17,6 +17,16 @@ import (
 // integrate calls the route's integration and returns its answer.
 func (s *Service) integrate(ctx context.Context, rt *routeRT, in *inbound) *response {
 	ig := &rt.route.Integration
+	resp := s.call(ctx, rt, in)
+	if len(ig.ResponseParameters) > 0 {
+		resp = mapResponse(ig.ResponseParameters, in, resp)
+	}
+	return resp
+}
+
+// call runs the integration itself.
+func (s *Service) call(ctx context.Context, rt *routeRT, in *inbound) *response {
+	ig := &rt.route.Integration
 	if ig.Type == Mock {
 		return mockResponse(ig.Mock, in)
 	}

@@ -74,6 +74,7 @@ type inbound struct {
 	apiID      string
 	account    string
 	time       time.Time
+	resp       *response // the integration's answer, for response parameters
 }
 
 // encodeProxyRequest builds the payload 2.0 event for in: header names in
