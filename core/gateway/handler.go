@@ -79,14 +79,14 @@ const errorHeader = "X-Skyport-Error"
 // route, API key and usage plan, throttle, cache, integration.
 func (s *Service) handle(r *http.Request, c *compiled) (*inbound, *routeRT, *response) {
 	if r.ContentLength > MaxBodyBytes {
-		return nil, nil, message(http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		return nil, nil, s.finish(c, r, message(http.StatusRequestEntityTooLarge, "Request Entity Too Large"))
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
-		return nil, nil, message(http.StatusBadRequest, "Bad Request")
+		return nil, nil, s.finish(c, r, message(http.StatusBadRequest, "Bad Request"))
 	}
 	if len(body) > MaxBodyBytes {
-		return nil, nil, message(http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		return nil, nil, s.finish(c, r, message(http.StatusRequestEntityTooLarge, "Request Entity Too Large"))
 	}
 	if c.cors != nil && isPreflight(r) {
 		return nil, nil, c.cors.preflight(r)

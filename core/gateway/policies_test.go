@@ -435,3 +435,30 @@ func TestListenerRecovers(t *testing.T) {
 	}
 	f.get(info.URL+"/").want(t, 200, "up")
 }
+
+// TestQuotaSurvivesRestart: quota counts are saved at close and loaded at
+// open; a plan for one stage covers only that stage.
+func TestQuotaSurvivesRestart(t *testing.T) {
+	f := fileFixture(t)
+	f.create(API{Name: "metered", Stages: []Stage{{Name: "prod"}, {Name: "test"}},
+		Routes: []Route{{Key: "GET /x", Integration: mock("x"), APIKeyRequired: true}}})
+	if err := f.svc.PutUsagePlan(f.ctx, UsagePlan{Name: "prod-only", APIs: []string{"metered/prod"}, Quota: &Quota{Limit: 2, Period: Month}}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := f.svc.CreateAPIKey(f.ctx, "k", "", []string{"prod-only"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := f.svc.URL("metered")
+	f.get(url+"/test/x", "x-api-key", key.Value).want(t, 403, `{"message":"Forbidden"}`)
+	f.get(url+"/prod/x", "x-api-key", key.Value).want(t, 200, "x")
+	f.restart()
+	url = f.svc.URL("metered")
+	if used, left, err := f.svc.Usage("prod-only", key.ID); err != nil || used != 1 || left != 1 {
+		t.Fatalf("usage after restart: %d %d %v", used, left, err)
+	}
+	f.get(url+"/prod/x", "x-api-key", key.Value).want(t, 200, "x")
+	f.get(url+"/prod/x", "x-api-key", key.Value).want(t, 429, `{"message":"Limit Exceeded"}`)
+	f.clock.Advance(31 * 24 * time.Hour)
+	f.get(url+"/prod/x", "x-api-key", key.Value).want(t, 200, "x")
+}

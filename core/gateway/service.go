@@ -128,7 +128,8 @@ func Open(cfg Config) (*Service, error) {
 // SetTargets replaces the integration targets (as services come up).
 func (s *Service) SetTargets(t Targets) { s.targets.Store(&t) }
 
-// Close stops every listener (in-flight requests get up to five seconds).
+// Close stops every listener (in-flight requests get up to five seconds)
+// and saves the usage plans' quota counts. It does not close the store.
 func (s *Service) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil
@@ -142,6 +143,9 @@ func (s *Service) Close() error {
 		}
 	}
 	s.mu.Unlock()
+	if err := s.saveUsage(); err != nil {
+		errs = append(errs, fmt.Errorf("gateway: save usage: %w", err))
+	}
 	s.cache.Close()
 	return errors.Join(errs...)
 }
