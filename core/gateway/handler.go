@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/skyport-dev/skyport/core/event"
@@ -122,15 +123,56 @@ func (s *Service) handle(r *http.Request, c *compiled) (*inbound, *routeRT, *res
 			return in, rt, s.finish(c, r, s.withID(resp, in))
 		}
 	}
-	resp := s.integrate(r.Context(), rt, in)
-	if useCache && resp.status >= 200 && resp.status < 300 && len(resp.body) <= maxCachedResponseBytes {
-		entry := &cached{status: resp.status, header: resp.header.Clone(), body: resp.body,
-			expires: now.Add(time.Duration(cc.TTLSeconds) * time.Second)}
-		if s.cache.Set(key, entry, entry.cost()) {
-			s.cache.Wait()
-		}
+	if !useCache {
+		return in, rt, s.finish(c, r, s.withID(s.integrate(r.Context(), rt, in), in))
 	}
+	resp := s.fill(key, func() *response {
+		resp := s.integrate(r.Context(), rt, in)
+		if resp.status >= 200 && resp.status < 300 && len(resp.body) <= maxCachedResponseBytes {
+			entry := &cached{status: resp.status, header: resp.header.Clone(), body: resp.body,
+				expires: now.Add(time.Duration(cc.TTLSeconds) * time.Second)}
+			if s.cache.Set(key, entry, entry.cost()) {
+				s.cache.Wait()
+			}
+		}
+		return resp
+	})
 	return in, rt, s.finish(c, r, s.withID(resp, in))
+}
+
+// flight is one integration call that concurrent identical cache misses
+// share.
+type flight struct {
+	done    chan struct{}
+	resp    *response
+	waiters atomic.Int32
+}
+
+// fill runs call for the first of concurrent misses of key; the others
+// wait for it and get a copy of its response.
+func (s *Service) fill(key string, call func() *response) *response {
+	s.flightMu.Lock()
+	if f, ok := s.flights[key]; ok {
+		f.waiters.Add(1)
+		s.flightMu.Unlock()
+		<-f.done
+		return &response{status: f.resp.status, header: f.resp.header.Clone(), body: f.resp.body}
+	}
+	f := &flight{done: make(chan struct{})}
+	s.flights[key] = f
+	s.flightMu.Unlock()
+	defer func() {
+		if f.resp == nil { // call panicked; net/http answers the first caller
+			f.resp = internal("the integration call failed")
+		}
+		s.flightMu.Lock()
+		delete(s.flights, key)
+		s.flightMu.Unlock()
+		close(f.done)
+	}()
+	resp := call()
+	f.resp = &response{status: resp.status, header: resp.header.Clone(), body: resp.body}
+	return resp
 }
 
 // admit applies the API key check and the throttles.

@@ -462,3 +462,35 @@ func TestQuotaSurvivesRestart(t *testing.T) {
 	f.clock.Advance(31 * 24 * time.Hour)
 	f.get(url+"/prod/x", "x-api-key", key.Value).want(t, 200, "x")
 }
+
+// TestCacheCoalescesMisses: concurrent identical GETs on a cold cache
+// share one integration call.
+func TestCacheCoalescesMisses(t *testing.T) {
+	f := newFixture(t)
+	release := make(chan struct{})
+	f.fn.set(func(context.Context, string, []byte) ([]byte, string, error) {
+		<-release
+		return []byte(`{"statusCode":200,"body":"once"}`), "", nil
+	})
+	url := f.create(API{Name: "herd", Routes: []Route{{Key: "GET /hot", Integration: Integration{Type: Function, Target: "f"}, Cache: &CacheConfig{TTLSeconds: 30}}}})
+	const n = 12
+	done := make(chan reply, n)
+	for range n {
+		go func() { done <- f.get(url + "/hot") }()
+	}
+	waitFor(t, "the other requests to wait for the first", func() bool {
+		f.svc.flightMu.Lock()
+		defer f.svc.flightMu.Unlock()
+		for _, fl := range f.svc.flights {
+			return fl.waiters.Load() == n-1
+		}
+		return false
+	})
+	close(release)
+	for range n {
+		(<-done).want(t, 200, "once")
+	}
+	if got := f.fn.calls.Load(); got != 1 {
+		t.Fatalf("%d concurrent identical GETs invoked the function %d times", n, got)
+	}
+}

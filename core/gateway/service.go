@@ -59,6 +59,9 @@ type Service struct {
 	statsMu sync.Mutex
 	stats   map[string]*routeMetrics // by api + "\x00" + route key
 
+	flightMu sync.Mutex
+	flights  map[string]*flight // cache misses being filled, by cache key
+
 	closed atomic.Bool
 }
 
@@ -101,7 +104,7 @@ func Open(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("gateway: response cache: %w", err)
 	}
 	s := &Service{cfg: cfg, st: cfg.Store, clock: cfg.Clock, reg: cfg.Metrics, cache: cache,
-		client: cfg.HTTPClient, apis: map[string]*apiState{}, plans: map[string]UsagePlan{}, stats: map[string]*routeMetrics{}}
+		client: cfg.HTTPClient, apis: map[string]*apiState{}, plans: map[string]UsagePlan{}, stats: map[string]*routeMetrics{}, flights: map[string]*flight{}}
 	if s.client == nil {
 		s.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
