@@ -64,11 +64,30 @@ func (s *Service) accessLog(c *compiled, r *http.Request, in *inbound, routeKey 
 	if in != nil {
 		id, now = in.requestID, in.time
 	}
-	msg := fmt.Sprintf(`%s - - [%s] "%s %s %s" %d %d %s`, sourceIP(r), now.UTC().Format(requestTimeLayout),
-		r.Method, routeKey, r.Proto, resp.status, len(resp.body), id)
+	// The line is CLF as API Gateway's default access log format has it:
+	// ip - - [time] "method routeKey protocol" status length requestId
+	b := make([]byte, 0, 128)
+	b = append(b, sourceIP(r)...)
+	b = append(b, " - - ["...)
+	b = now.UTC().AppendFormat(b, requestTimeLayout)
+	b = append(b, `] "`...)
+	b = append(b, r.Method...)
+	b = append(b, ' ')
+	b = append(b, routeKey...)
+	b = append(b, ' ')
+	b = append(b, r.Proto...)
+	b = append(b, `" `...)
+	b = strconv.AppendInt(b, int64(resp.status), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(len(resp.body)), 10)
+	b = append(b, ' ')
+	b = append(b, id...)
 	if detail := resp.header.Get(errorHeader); detail != "" {
-		msg += " (" + detail + ")"
+		b = append(b, " ("...)
+		b = append(b, detail...)
+		b = append(b, ')')
 	}
+	msg := string(b)
 	s.cfg.Events.Publish(event.Event{Time: now, Kind: AccessLog, Level: level, Service: "gateway", Resource: c.spec.Name, Message: msg})
 }
 
@@ -82,7 +101,11 @@ func (s *Service) handle(r *http.Request, c *compiled) (*inbound, *routeRT, *res
 	if r.ContentLength > MaxBodyBytes {
 		return nil, nil, s.finish(c, r, message(http.StatusRequestEntityTooLarge, "Request Entity Too Large"))
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	var body []byte
+	var err error
+	if r.Body != nil {
+		body, err = io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	}
 	if err != nil {
 		return nil, nil, s.finish(c, r, message(http.StatusBadRequest, "Bad Request"))
 	}
