@@ -37,6 +37,13 @@ func (h *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request, c *compiled) {
 	started := time.Now()
 	in, rt, resp := s.handle(r, c)
+	id := ""
+	if in != nil {
+		id = in.requestID
+	} else {
+		id = newRequestID()
+	}
+	resp.header.Set("Apigw-Requestid", id)
 	writeResponse(w, r, resp)
 	latency := time.Since(started)
 	var m *routeMetrics
@@ -48,11 +55,11 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request, c *compiled)
 	}
 	m.observe(resp.status, latency)
 	if s.cfg.Events != nil {
-		s.accessLog(c, r, in, routeKey, resp)
+		s.accessLog(c, r, in, id, routeKey, resp)
 	}
 }
 
-func (s *Service) accessLog(c *compiled, r *http.Request, in *inbound, routeKey string, resp *response) {
+func (s *Service) accessLog(c *compiled, r *http.Request, in *inbound, id, routeKey string, resp *response) {
 	level := event.Info
 	switch {
 	case resp.status >= 500:
@@ -60,9 +67,9 @@ func (s *Service) accessLog(c *compiled, r *http.Request, in *inbound, routeKey 
 	case resp.status >= 400:
 		level = event.Warn
 	}
-	id, now := "-", s.clock.Now()
+	now := s.clock.Now()
 	if in != nil {
-		id, now = in.requestID, in.time
+		now = in.time
 	}
 	// The line is CLF as API Gateway's default access log format has it:
 	// ip - - [time] "method routeKey protocol" status length requestId
@@ -143,11 +150,11 @@ func (s *Service) handle(r *http.Request, c *compiled) (*inbound, *routeRT, *res
 			rt.stats.hits.Inc()
 			resp := &response{status: hit.status, header: hit.header.Clone(), body: hit.body}
 			resp.header.Set("X-Skyport-Cache", "hit")
-			return in, rt, s.finish(c, r, s.withID(resp, in))
+			return in, rt, s.finish(c, r, resp)
 		}
 	}
 	if !useCache {
-		return in, rt, s.finish(c, r, s.withID(s.integrate(r.Context(), rt, in), in))
+		return in, rt, s.finish(c, r, s.integrate(r.Context(), rt, in))
 	}
 	resp := s.fill(key, func() *response {
 		resp := s.integrate(r.Context(), rt, in)
@@ -160,7 +167,7 @@ func (s *Service) handle(r *http.Request, c *compiled) (*inbound, *routeRT, *res
 		}
 		return resp
 	})
-	return in, rt, s.finish(c, r, s.withID(resp, in))
+	return in, rt, s.finish(c, r, resp)
 }
 
 // flight is one integration call that concurrent identical cache misses
@@ -224,11 +231,6 @@ func (s *Service) finish(c *compiled, r *http.Request, resp *response) *response
 	if c.cors != nil {
 		c.cors.decorate(r, resp.header)
 	}
-	return resp
-}
-
-func (s *Service) withID(resp *response, in *inbound) *response {
-	resp.header.Set("Apigw-Requestid", in.requestID)
 	return resp
 }
 

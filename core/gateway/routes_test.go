@@ -53,7 +53,11 @@ func TestRouteMatching(t *testing.T) {
 func TestNoRouteNotFound(t *testing.T) {
 	f := newFixture(t)
 	url := f.create(API{Name: "a", Routes: []Route{{Key: "GET /only", Integration: mock("x")}}})
-	f.get(url+"/other").want(t, 404, `{"message":"Not Found"}`)
+	r := f.get(url + "/other")
+	r.want(t, 404, `{"message":"Not Found"}`)
+	if r.header.Get("Apigw-Requestid") == "" || r.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("404 headers %v", r.header)
+	}
 	f.do("POST", url+"/only", nil).want(t, 404, `{"message":"Not Found"}`)
 	f.get(url+"/only").want(t, 200, "x")
 }
