@@ -116,8 +116,8 @@ func validateIntegration(where string, in *Integration) *Error {
 			return errorf(BadRequest, "%s: method override %q is not an HTTP method", where, in.Method)
 		}
 	case Mock:
-		if in.Mock != nil && in.Mock.Status != 0 && (in.Mock.Status < 100 || in.Mock.Status > 599) {
-			return errorf(BadRequest, "%s: mock status %d is not 100–599", where, in.Mock.Status)
+		if in.Mock != nil && in.Mock.Status != 0 && (in.Mock.Status < 200 || in.Mock.Status > 599) {
+			return errorf(BadRequest, "%s: mock status %d is not 200–599", where, in.Mock.Status)
 		}
 		if in.Mock != nil {
 			for k := range in.Mock.Headers {

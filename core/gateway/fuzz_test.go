@@ -179,7 +179,7 @@ func FuzzProxyResponse(f *testing.F) {
 			}
 			return
 		}
-		if r.status < 100 || r.status > 599 || !validHeader(r.header) {
+		if r.status < 200 || r.status > 599 || !validHeader(r.header) {
 			t.Fatalf("response %+v from %q", r, out)
 		}
 	})

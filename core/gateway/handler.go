@@ -277,7 +277,11 @@ func writeResponse(w http.ResponseWriter, r *http.Request, resp *response) {
 	if _, ok := h["Content-Type"]; !ok {
 		h["Content-Type"] = nil // no sniffing: send none, as API Gateway does
 	}
-	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	if bodyAllowed(resp.status) {
+		h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	} else {
+		h.Del("Content-Length")
+	}
 	w.WriteHeader(resp.status)
 	if r.Method != http.MethodHead && len(resp.body) > 0 && bodyAllowed(resp.status) {
 		_, _ = w.Write(resp.body)

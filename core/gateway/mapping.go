@@ -218,7 +218,7 @@ func mapResponse(params map[string]map[string]string, in *inbound, resp *respons
 		v := evaluate(set[key], &view)
 		action, target, _ := strings.Cut(key, ":")
 		if target == "statuscode" {
-			if n, err := strconv.Atoi(v); err == nil && n >= 100 && n <= 599 {
+			if n, err := strconv.Atoi(v); err == nil && n >= 200 && n <= 599 {
 				out.status = n
 			}
 			continue

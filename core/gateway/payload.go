@@ -248,8 +248,8 @@ func decodeProxyResponse(out []byte) (*response, error) {
 	if err := json.Unmarshal(trimmed, &pr); err != nil {
 		return nil, fmt.Errorf("%w: %v", errMalformedResponse, err)
 	}
-	if pr.StatusCode == nil || *pr.StatusCode < 100 || *pr.StatusCode > 599 {
-		return nil, fmt.Errorf("%w: statusCode must be 100–599", errMalformedResponse)
+	if pr.StatusCode == nil || *pr.StatusCode < 200 || *pr.StatusCode > 599 {
+		return nil, fmt.Errorf("%w: statusCode must be 200–599", errMalformedResponse)
 	}
 	r := &response{status: *pr.StatusCode, header: http.Header{}}
 	names := make([]string, 0, len(pr.MultiValueHeaders))

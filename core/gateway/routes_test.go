@@ -237,3 +237,14 @@ func TestDefaultPorts(t *testing.T) {
 		t.Fatalf("status %d", res.StatusCode)
 	}
 }
+
+// TestNoContent: a 204 mock with a body sends neither body nor length.
+func TestNoContent(t *testing.T) {
+	f := newFixture(t)
+	url := f.create(API{Name: "nc", Routes: []Route{{Key: "DELETE /x", Integration: Integration{Type: Mock, Mock: &MockResponse{Status: 204, Body: "ignored"}}}}})
+	f.do("DELETE", url+"/x", nil).want(t, 204, "")
+	f.do("DELETE", url+"/x", nil).want(t, 204, "") // the connection is still in sync
+	if _, err := f.svc.CreateAPI(f.ctx, API{Name: "info", Routes: []Route{{Key: "GET /", Integration: Integration{Type: Mock, Mock: &MockResponse{Status: 101}}}}}); err == nil {
+		t.Fatal("a 1xx mock status was accepted")
+	}
+}
