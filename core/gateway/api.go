@@ -96,7 +96,9 @@ type Route struct {
 // Input, …); each value is static text, a selection expression such as
 // "$request.body.order.id", "$request.header.x-id", "$request.querystring.q",
 // "$request.path.id", "$context.requestId", "$stageVariables.env", or text
-// with ${…} interpolations of those.
+// with ${…} interpolations of those. An HTTP proxy's Parameters are
+// request mappings instead: "overwrite:path", and append|overwrite|remove
+// of "header.NAME" or "querystring.NAME".
 type Integration struct {
 	Type       IntegrationType   `json:"type"`
 	Target     string            `json:"target,omitempty"`

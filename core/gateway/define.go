@@ -115,6 +115,9 @@ func validateIntegration(where string, in *Integration) *Error {
 		if in.Method != "" && (!methods[in.Method] || in.Method == "ANY") {
 			return errorf(BadRequest, "%s: method override %q is not an HTTP method", where, in.Method)
 		}
+		if err := validateRequestParameters(in.Parameters); err != nil {
+			return errorf(BadRequest, "%s: %v", where, err)
+		}
 	case Mock:
 		if in.Mock != nil && in.Mock.Status != 0 && (in.Mock.Status < 200 || in.Mock.Status > 599) {
 			return errorf(BadRequest, "%s: mock status %d is not 200–599", where, in.Mock.Status)
