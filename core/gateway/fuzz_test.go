@@ -184,3 +184,30 @@ func FuzzProxyResponse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMapping: evaluating and validating any mapping expression against
+// any request never panics, and static text (no "$") stays as it is.
+func FuzzMapping(f *testing.F) {
+	f.Add("$request.body.a[0].b", `{"a":[{"b":1}]}`, "x")
+	f.Add("id ${request.path.id} ${context.requestId", "", "7")
+	f.Add("${}${request.header.X}$", "{}", "")
+	f.Add("$response.body", "[1,2]", "y")
+	f.Add("plain text", "", "")
+	f.Fuzz(func(t *testing.T, expr, body, id string) {
+		in := &inbound{method: "GET", rawPath: "/p/" + id, header: http.Header{"X": {id}}, body: []byte(body),
+			pathParams: map[string]string{"id": id}, stageVars: map[string]string{"v": id}, time: epoch,
+			resp: &response{status: 200, header: http.Header{"R": {id}}, body: []byte(body)}}
+		got := evaluate(expr, in)
+		_ = validateExpr(expr, true)
+		if !strings.Contains(expr, "$") && got != expr {
+			t.Fatalf("static %q became %q", expr, got)
+		}
+		params := map[string]map[string]string{"200": {"overwrite:header.X-Mapped": expr}}
+		if validateResponseParameters(params) == nil {
+			r := mapResponse(params, in, in.resp)
+			if !validHeader(http.Header{"X-Mapped": r.header.Values("X-Mapped")}) {
+				t.Fatalf("mapped header %q", r.header.Values("X-Mapped"))
+			}
+		}
+	})
+}
