@@ -96,7 +96,9 @@ type Route struct {
 // Input, …); each value is static text, a selection expression such as
 // "$request.body.order.id", "$request.header.x-id", "$request.querystring.q",
 // "$request.path.id", "$context.requestId", "$stageVariables.env", or text
-// with ${…} interpolations of those.
+// with ${…} interpolations of those. An HTTP proxy's Parameters are
+// request mappings instead: "overwrite:path", and append|overwrite|remove
+// of "header.NAME" or "querystring.NAME".
 type Integration struct {
 	Type       IntegrationType   `json:"type"`
 	Target     string            `json:"target,omitempty"`
@@ -105,6 +107,12 @@ type Integration struct {
 	Parameters map[string]string `json:"parameters,omitempty"`
 	TimeoutMS  int               `json:"timeoutMs,omitempty"` // 50–30000; 0: 30000
 	Mock       *MockResponse     `json:"mock,omitempty"`
+	// ResponseParameters change the integration's response, keyed by the
+	// status code it returned ("404"): "overwrite:statuscode", or
+	// "append:header.NAME", "overwrite:header.NAME", "remove:header.NAME",
+	// with values that may also select "$response.header.NAME" and
+	// "$response.body.PATH" — HTTP APIs' response parameter mapping.
+	ResponseParameters map[string]map[string]string `json:"responseParameters,omitempty"`
 }
 
 // MockResponse is a mock integration's answer; Body and header values are

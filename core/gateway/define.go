@@ -115,9 +115,12 @@ func validateIntegration(where string, in *Integration) *Error {
 		if in.Method != "" && (!methods[in.Method] || in.Method == "ANY") {
 			return errorf(BadRequest, "%s: method override %q is not an HTTP method", where, in.Method)
 		}
+		if err := validateRequestParameters(in.Parameters); err != nil {
+			return errorf(BadRequest, "%s: %v", where, err)
+		}
 	case Mock:
-		if in.Mock != nil && in.Mock.Status != 0 && (in.Mock.Status < 100 || in.Mock.Status > 599) {
-			return errorf(BadRequest, "%s: mock status %d is not 100–599", where, in.Mock.Status)
+		if in.Mock != nil && in.Mock.Status != 0 && (in.Mock.Status < 200 || in.Mock.Status > 599) {
+			return errorf(BadRequest, "%s: mock status %d is not 200–599", where, in.Mock.Status)
 		}
 		if in.Mock != nil {
 			for k := range in.Mock.Headers {
@@ -136,9 +139,12 @@ func validateIntegration(where string, in *Integration) *Error {
 		}
 	}
 	for k, v := range in.Parameters {
-		if err := validateExpr(v); err != nil {
+		if err := validateExpr(v, false); err != nil {
 			return errorf(BadRequest, "%s: parameter %s: %v", where, k, err)
 		}
+	}
+	if err := validateResponseParameters(in.ResponseParameters); err != nil {
+		return errorf(BadRequest, "%s: %v", where, err)
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ var epoch = time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
 // fixture is a gateway on a frozen clock over a memory or file store, with
 // fake targets the tests program.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	clock   *clock.Clock
 	path    string
@@ -39,7 +39,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture { return openFixture(t, "", nil) }
 
-func openFixture(t *testing.T, path string, targets *Targets) *fixture {
+func openFixture(t testing.TB, path string, targets *Targets) *fixture {
 	t.Helper()
 	f := &fixture{t: t, ctx: context.Background(), clock: clock.NewFrozen(epoch), path: path,
 		bus: event.NewBus(), reg: metrics.NewRegistry(), fn: &fakeFunctions{},

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/skyport-dev/skyport/core/event"
@@ -36,6 +37,13 @@ func (h *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request, c *compiled) {
 	started := time.Now()
 	in, rt, resp := s.handle(r, c)
+	id := ""
+	if in != nil {
+		id = in.requestID
+	} else {
+		id = newRequestID()
+	}
+	resp.header.Set("Apigw-Requestid", id)
 	writeResponse(w, r, resp)
 	latency := time.Since(started)
 	var m *routeMetrics
@@ -47,11 +55,11 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request, c *compiled)
 	}
 	m.observe(resp.status, latency)
 	if s.cfg.Events != nil {
-		s.accessLog(c, r, in, routeKey, resp)
+		s.accessLog(c, r, in, id, routeKey, resp)
 	}
 }
 
-func (s *Service) accessLog(c *compiled, r *http.Request, in *inbound, routeKey string, resp *response) {
+func (s *Service) accessLog(c *compiled, r *http.Request, in *inbound, id, routeKey string, resp *response) {
 	level := event.Info
 	switch {
 	case resp.status >= 500:
@@ -59,15 +67,34 @@ func (s *Service) accessLog(c *compiled, r *http.Request, in *inbound, routeKey 
 	case resp.status >= 400:
 		level = event.Warn
 	}
-	id, now := "-", s.clock.Now()
+	now := s.clock.Now()
 	if in != nil {
-		id, now = in.requestID, in.time
+		now = in.time
 	}
-	msg := fmt.Sprintf(`%s - - [%s] "%s %s %s" %d %d %s`, sourceIP(r), now.UTC().Format(requestTimeLayout),
-		r.Method, routeKey, r.Proto, resp.status, len(resp.body), id)
+	// The line is CLF as API Gateway's default access log format has it:
+	// ip - - [time] "method routeKey protocol" status length requestId
+	b := make([]byte, 0, 128)
+	b = append(b, sourceIP(r)...)
+	b = append(b, " - - ["...)
+	b = now.UTC().AppendFormat(b, requestTimeLayout)
+	b = append(b, `] "`...)
+	b = append(b, r.Method...)
+	b = append(b, ' ')
+	b = append(b, routeKey...)
+	b = append(b, ' ')
+	b = append(b, r.Proto...)
+	b = append(b, `" `...)
+	b = strconv.AppendInt(b, int64(resp.status), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(len(resp.body)), 10)
+	b = append(b, ' ')
+	b = append(b, id...)
 	if detail := resp.header.Get(errorHeader); detail != "" {
-		msg += " (" + detail + ")"
+		b = append(b, " ("...)
+		b = append(b, detail...)
+		b = append(b, ')')
 	}
+	msg := string(b)
 	s.cfg.Events.Publish(event.Event{Time: now, Kind: AccessLog, Level: level, Service: "gateway", Resource: c.spec.Name, Message: msg})
 }
 
@@ -79,14 +106,18 @@ const errorHeader = "X-Skyport-Error"
 // route, API key and usage plan, throttle, cache, integration.
 func (s *Service) handle(r *http.Request, c *compiled) (*inbound, *routeRT, *response) {
 	if r.ContentLength > MaxBodyBytes {
-		return nil, nil, message(http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		return nil, nil, s.finish(c, r, message(http.StatusRequestEntityTooLarge, "Request Entity Too Large"))
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	var body []byte
+	var err error
+	if r.Body != nil {
+		body, err = io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	}
 	if err != nil {
-		return nil, nil, message(http.StatusBadRequest, "Bad Request")
+		return nil, nil, s.finish(c, r, message(http.StatusBadRequest, "Bad Request"))
 	}
 	if len(body) > MaxBodyBytes {
-		return nil, nil, message(http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		return nil, nil, s.finish(c, r, message(http.StatusRequestEntityTooLarge, "Request Entity Too Large"))
 	}
 	if c.cors != nil && isPreflight(r) {
 		return nil, nil, c.cors.preflight(r)
@@ -119,18 +150,59 @@ func (s *Service) handle(r *http.Request, c *compiled) (*inbound, *routeRT, *res
 			rt.stats.hits.Inc()
 			resp := &response{status: hit.status, header: hit.header.Clone(), body: hit.body}
 			resp.header.Set("X-Skyport-Cache", "hit")
-			return in, rt, s.finish(c, r, s.withID(resp, in))
+			return in, rt, s.finish(c, r, resp)
 		}
 	}
-	resp := s.integrate(r.Context(), rt, in)
-	if useCache && resp.status >= 200 && resp.status < 300 && len(resp.body) <= maxCachedResponseBytes {
-		entry := &cached{status: resp.status, header: resp.header.Clone(), body: resp.body,
-			expires: now.Add(time.Duration(cc.TTLSeconds) * time.Second)}
-		if s.cache.Set(key, entry, entry.cost()) {
-			s.cache.Wait()
-		}
+	if !useCache {
+		return in, rt, s.finish(c, r, s.integrate(r.Context(), rt, in))
 	}
-	return in, rt, s.finish(c, r, s.withID(resp, in))
+	resp := s.fill(key, func() *response {
+		resp := s.integrate(r.Context(), rt, in)
+		if resp.status >= 200 && resp.status < 300 && len(resp.body) <= maxCachedResponseBytes {
+			entry := &cached{status: resp.status, header: resp.header.Clone(), body: resp.body,
+				expires: now.Add(time.Duration(cc.TTLSeconds) * time.Second)}
+			if s.cache.Set(key, entry, entry.cost()) {
+				s.cache.Wait()
+			}
+		}
+		return resp
+	})
+	return in, rt, s.finish(c, r, resp)
+}
+
+// flight is one integration call that concurrent identical cache misses
+// share.
+type flight struct {
+	done    chan struct{}
+	resp    *response
+	waiters atomic.Int32
+}
+
+// fill runs call for the first of concurrent misses of key; the others
+// wait for it and get a copy of its response.
+func (s *Service) fill(key string, call func() *response) *response {
+	s.flightMu.Lock()
+	if f, ok := s.flights[key]; ok {
+		f.waiters.Add(1)
+		s.flightMu.Unlock()
+		<-f.done
+		return &response{status: f.resp.status, header: f.resp.header.Clone(), body: f.resp.body}
+	}
+	f := &flight{done: make(chan struct{})}
+	s.flights[key] = f
+	s.flightMu.Unlock()
+	defer func() {
+		if f.resp == nil { // call panicked; net/http answers the first caller
+			f.resp = internal("the integration call failed")
+		}
+		s.flightMu.Lock()
+		delete(s.flights, key)
+		s.flightMu.Unlock()
+		close(f.done)
+	}()
+	resp := call()
+	f.resp = &response{status: resp.status, header: resp.header.Clone(), body: resp.body}
+	return resp
 }
 
 // admit applies the API key check and the throttles.
@@ -159,11 +231,6 @@ func (s *Service) finish(c *compiled, r *http.Request, resp *response) *response
 	if c.cors != nil {
 		c.cors.decorate(r, resp.header)
 	}
-	return resp
-}
-
-func (s *Service) withID(resp *response, in *inbound) *response {
-	resp.header.Set("Apigw-Requestid", in.requestID)
 	return resp
 }
 
@@ -210,7 +277,11 @@ func writeResponse(w http.ResponseWriter, r *http.Request, resp *response) {
 	if _, ok := h["Content-Type"]; !ok {
 		h["Content-Type"] = nil // no sniffing: send none, as API Gateway does
 	}
-	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	if bodyAllowed(resp.status) {
+		h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	} else {
+		h.Del("Content-Length")
+	}
 	w.WriteHeader(resp.status)
 	if r.Method != http.MethodHead && len(resp.body) > 0 && bodyAllowed(resp.status) {
 		_, _ = w.Write(resp.body)

@@ -17,6 +17,16 @@ import (
 // integrate calls the route's integration and returns its answer.
 func (s *Service) integrate(ctx context.Context, rt *routeRT, in *inbound) *response {
 	ig := &rt.route.Integration
+	resp := s.call(ctx, rt, in)
+	if len(ig.ResponseParameters) > 0 {
+		resp = mapResponse(ig.ResponseParameters, in, resp)
+	}
+	return resp
+}
+
+// call runs the integration itself.
+func (s *Service) call(ctx context.Context, rt *routeRT, in *inbound) *response {
+	ig := &rt.route.Integration
 	if ig.Type == Mock {
 		return mockResponse(ig.Mock, in)
 	}
@@ -269,12 +279,11 @@ func (s *Service) proxyHTTP(ctx context.Context, ig *Integration, in *inbound) *
 	if err != nil {
 		return internal("http integration: " + err.Error())
 	}
-	for k, vs := range in.header {
-		req.Header[k] = vs
-	}
+	req.Header = in.header.Clone()
 	for _, h := range hopHeaders {
 		req.Header.Del(h)
 	}
+	mapRequest(req, ig.Parameters, in)
 	req.Header.Set("Forwarded", fmt.Sprintf("by=%s;for=%s;host=%s;proto=http", in.host, in.sourceIP, in.host))
 	req.Header.Add("X-Forwarded-For", in.sourceIP)
 	req.Header.Set("X-Amzn-Trace-Id", "Root="+in.requestID)
@@ -323,4 +332,68 @@ func mockResponse(m *MockResponse, in *inbound) *response {
 		}
 	}
 	return &response{status: status, header: h, body: body}
+}
+
+// mapRequest applies an HTTP proxy's request parameter mapping, as HTTP
+// APIs define it: "overwrite:path", and append|overwrite|remove of
+// "header.NAME" and "querystring.NAME", in key order.
+func mapRequest(req *http.Request, params map[string]string, in *inbound) {
+	if len(params) == 0 {
+		return
+	}
+	q := req.URL.Query()
+	queryChanged := false
+	for _, key := range sortedKeys(params) {
+		v := evaluate(params[key], in)
+		action, target, _ := strings.Cut(key, ":")
+		if target == "path" {
+			if !strings.HasPrefix(v, "/") {
+				v = "/" + v
+			}
+			req.URL.Path, req.URL.RawPath = v, ""
+			continue
+		}
+		kind, name, _ := strings.Cut(target, ".")
+		switch kind {
+		case "header":
+			v = sanitize(v)
+			switch action {
+			case "append":
+				req.Header.Add(name, v)
+			case "overwrite":
+				req.Header.Set(name, v)
+			case "remove":
+				req.Header.Del(name)
+			}
+		case "querystring":
+			queryChanged = true
+			switch action {
+			case "append":
+				q.Add(name, v)
+			case "overwrite":
+				q.Set(name, v)
+			case "remove":
+				q.Del(name)
+			}
+		}
+	}
+	if queryChanged {
+		req.URL.RawQuery = q.Encode()
+	}
+}
+
+// validateRequestParameters checks an HTTP proxy's mapping keys.
+func validateRequestParameters(params map[string]string) error {
+	for key := range params {
+		action, target, _ := strings.Cut(key, ":")
+		kind, name, _ := strings.Cut(target, ".")
+		switch {
+		case key == "overwrite:path":
+		case (action == "append" || action == "overwrite" || action == "remove") &&
+			(kind == "header" && name != "" && validHeader(map[string][]string{name: {""}}) || kind == "querystring" && name != ""):
+		default:
+			return fmt.Errorf("parameter %q: an http integration maps overwrite:path or append|overwrite|remove:header.NAME|querystring.NAME", key)
+		}
+	}
+	return nil
 }

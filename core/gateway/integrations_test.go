@@ -267,6 +267,12 @@ func TestHTTPProxy(t *testing.T) {
 	url := f.create(API{Name: "proxy", Routes: []Route{
 		{Key: "ANY /api/{proxy+}", Integration: Integration{Type: HTTPProxy, Target: upstream.URL + "/v1/{proxy}"}},
 		{Key: "GET /fixed", Integration: Integration{Type: HTTPProxy, Target: upstream.URL + "/base?k=v", Method: "POST"}},
+		{Key: "GET /mapped/{id}", Integration: Integration{Type: HTTPProxy, Target: upstream.URL, Parameters: map[string]string{
+			"overwrite:path":            "/users/${request.path.id}/profile",
+			"append:querystring.source": "gateway",
+			"remove:querystring.secret": "",
+			"overwrite:header.X-Client": "mapped-${context.stage}",
+		}}},
 	}})
 	r := f.do("PUT", url+"/api/users/7?full=1", []byte("data"), "X-Client", "c1")
 	r.want(t, 202, "PUT /v1/users/7?full=1 data c1 fwd=127.0.0.1")
@@ -274,6 +280,11 @@ func TestHTTPProxy(t *testing.T) {
 		t.Fatalf("headers %v", r.header)
 	}
 	f.get(url+"/fixed?z=1").want(t, 202, "POST /base?k=v&z=1   fwd=127.0.0.1")
+	f.get(url+"/mapped/9?secret=s&keep=1", "X-Client", "orig").want(t, 202, "GET /users/9/profile?keep=1&source=gateway  mapped-$default fwd=127.0.0.1")
+	if _, err := f.svc.PutRoute(f.ctx, "proxy", Route{Key: "GET /bad", Integration: Integration{Type: HTTPProxy, Target: upstream.URL,
+		Parameters: map[string]string{"rename:header.X": "y"}}}); err == nil {
+		t.Fatal("a bad request mapping was accepted")
+	}
 }
 
 // TestIntegrationTimeout: an integration that does not answer within its

@@ -129,8 +129,79 @@ func (s *Service) loadKeys() error {
 		k.Created = time.UnixMilli(created)
 		ring.byValue[k.Value] = &k
 	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("gateway: load API keys: %w", err)
+	}
 	s.keys.Store(ring)
+	return s.loadUsage(ring)
+}
+
+// forgetPlan drops the throttles and quota counts of a plan's keys.
+func (k *keyring) forgetPlan(plan string) {
+	prefix := plan + "\x00"
+	k.limits.Range(func(id, _ any) bool {
+		if strings.HasPrefix(id.(string), prefix) {
+			k.limits.Delete(id)
+		}
+		return true
+	})
+}
+
+// loadUsage restores the quota counts saved by the last Close.
+func (s *Service) loadUsage(ring *keyring) error {
+	rows, err := s.st.DB().Query(`SELECT plan, key_id, window_start, used FROM gateway_usage`)
+	if err != nil {
+		return fmt.Errorf("gateway: load usage: %w", err)
+	}
+	defer rows.Close()
+	now := s.clock.Now()
+	for rows.Next() {
+		var plan, keyID string
+		var window int64
+		var used int
+		if err := rows.Scan(&plan, &keyID, &window, &used); err != nil {
+			return fmt.Errorf("gateway: load usage: %w", err)
+		}
+		p, ok := ring.plans[plan]
+		if !ok || p.Quota == nil {
+			continue
+		}
+		lim := ring.limiter(p, keyID, now)
+		lim.meter.window, lim.meter.used = time.UnixMilli(window).UTC(), used
+	}
 	return rows.Err()
+}
+
+// saveUsage stores the quota counts so a restart keeps them.
+func (s *Service) saveUsage() error {
+	type row struct {
+		plan, key string
+		window    int64
+		used      int
+	}
+	var out []row
+	ring := s.keys.Load()
+	ring.limits.Range(func(id, v any) bool {
+		plan, key, _ := strings.Cut(id.(string), "\x00")
+		lim := v.(*planLimiter)
+		lim.meter.mu.Lock()
+		if lim.meter.used > 0 {
+			out = append(out, row{plan, key, lim.meter.window.UnixMilli(), lim.meter.used})
+		}
+		lim.meter.mu.Unlock()
+		return true
+	})
+	return s.st.Write(context.Background(), func(tx *store.Tx) error {
+		if _, err := tx.Exec(`DELETE FROM gateway_usage`); err != nil {
+			return err
+		}
+		for _, r := range out {
+			if _, err := tx.Exec(`INSERT INTO gateway_usage(plan, key_id, window_start, used) VALUES (?, ?, ?, ?)`, r.plan, r.key, r.window, r.used); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // APIKeys lists the keys by name.
@@ -308,7 +379,7 @@ func (s *Service) PutUsagePlan(ctx context.Context, p UsagePlan) error {
 		return e
 	}
 	s.plans[p.Name] = p
-	s.swapRing(func(r *keyring) { r.limits = &sync.Map{} })
+	s.swapRing(func(r *keyring) { r.forgetPlan(p.Name) })
 	return nil
 }
 
@@ -326,7 +397,7 @@ func (s *Service) DeleteUsagePlan(ctx context.Context, name string) error {
 		return e
 	}
 	delete(s.plans, name)
-	s.swapRing(func(*keyring) {})
+	s.swapRing(func(r *keyring) { r.forgetPlan(name) })
 	return nil
 }
 

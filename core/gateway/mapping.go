@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -72,6 +73,21 @@ func selectValue(sel string, in *inbound) (string, bool) {
 	case "stageVariables":
 		v, ok := in.stageVars[name]
 		return v, ok
+	case "response":
+		if in.resp == nil {
+			return "", false
+		}
+		part, name, _ := strings.Cut(name, ".")
+		switch part {
+		case "header":
+			vs := in.resp.header.Values(name)
+			return strings.Join(vs, ","), len(vs) > 0
+		case "body":
+			if name == "" {
+				return string(in.resp.body), true
+			}
+			return selectJSON(in.resp.body, name)
+		}
 	}
 	return "", false
 }
@@ -155,13 +171,17 @@ func splitJSONPath(p string) []string {
 	return out
 }
 
-// validateExpr checks a mapping value's expressions name known sources.
-func validateExpr(expr string) error {
+// validateExpr checks a mapping value's expressions name known sources
+// ($response too in response parameters).
+func validateExpr(expr string, response bool) error {
 	check := func(sel string) error {
 		src, _, _ := strings.Cut(sel, ".")
-		switch src {
-		case "request", "context", "stageVariables":
+		switch {
+		case src == "request", src == "context", src == "stageVariables", response && src == "response":
 			return nil
+		}
+		if response {
+			return fmt.Errorf("%q: an expression selects from $request, $response, $context or $stageVariables", expr)
 		}
 		return fmt.Errorf("%q: an expression selects from $request, $context or $stageVariables", expr)
 	}
@@ -183,4 +203,68 @@ func validateExpr(expr string) error {
 		}
 		rest = rest[i+j+1:]
 	}
+}
+
+// mapResponse applies the response parameters for resp's status.
+func mapResponse(params map[string]map[string]string, in *inbound, resp *response) *response {
+	set, ok := params[strconv.Itoa(resp.status)]
+	if !ok {
+		return resp
+	}
+	view := *in
+	view.resp = resp
+	out := &response{status: resp.status, header: resp.header.Clone(), body: resp.body}
+	for _, key := range sortedKeys(set) {
+		v := evaluate(set[key], &view)
+		action, target, _ := strings.Cut(key, ":")
+		if target == "statuscode" {
+			if n, err := strconv.Atoi(v); err == nil && n >= 200 && n <= 599 {
+				out.status = n
+			}
+			continue
+		}
+		name := strings.TrimPrefix(target, "header.")
+		v = sanitize(v)
+		switch action {
+		case "append":
+			out.header.Add(name, v)
+		case "overwrite":
+			out.header.Set(name, v)
+		case "remove":
+			out.header.Del(name)
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// validateResponseParameters checks status keys, actions and expressions.
+func validateResponseParameters(params map[string]map[string]string) error {
+	for status, set := range params {
+		if n, err := strconv.Atoi(status); err != nil || n < 100 || n > 599 {
+			return fmt.Errorf("response parameters are keyed by a status code 100–599, not %q", status)
+		}
+		for key, v := range set {
+			action, target, _ := strings.Cut(key, ":")
+			switch {
+			case key == "overwrite:statuscode":
+			case (action == "append" || action == "overwrite" || action == "remove") && strings.HasPrefix(target, "header.") &&
+				validHeader(map[string][]string{strings.TrimPrefix(target, "header."): {""}}) && target != "header.":
+			default:
+				return fmt.Errorf("response parameter %q: use overwrite:statuscode or append|overwrite|remove:header.NAME", key)
+			}
+			if err := validateExpr(v, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

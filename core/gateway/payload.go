@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // proxyRequest is the Lambda proxy integration event, payload format 2.0,
@@ -73,12 +74,14 @@ type inbound struct {
 	apiID      string
 	account    string
 	time       time.Time
+	resp       *response // the integration's answer, for response parameters
 }
 
 // encodeProxyRequest builds the payload 2.0 event for in: header names in
 // lower case with repeated headers joined by commas, cookies moved out of
 // the headers into "cookies", repeated query parameters joined by commas,
-// and a body that is base64-encoded unless its content type is text.
+// and a body that is base64-encoded unless its content type is text (and
+// it is valid UTF-8, which JSON needs to carry it unchanged).
 func encodeProxyRequest(in *inbound) ([]byte, error) {
 	ev := proxyRequest{
 		Version:        "2.0",
@@ -107,7 +110,7 @@ func encodeProxyRequest(in *inbound) ([]byte, error) {
 	}
 	if len(in.body) > 0 {
 		var s string
-		if isText(in.header.Get("Content-Type")) {
+		if isText(in.header.Get("Content-Type")) && utf8.Valid(in.body) {
 			s = string(in.body)
 		} else {
 			s = base64.StdEncoding.EncodeToString(in.body)
@@ -245,8 +248,8 @@ func decodeProxyResponse(out []byte) (*response, error) {
 	if err := json.Unmarshal(trimmed, &pr); err != nil {
 		return nil, fmt.Errorf("%w: %v", errMalformedResponse, err)
 	}
-	if pr.StatusCode == nil || *pr.StatusCode < 100 || *pr.StatusCode > 599 {
-		return nil, fmt.Errorf("%w: statusCode must be 100–599", errMalformedResponse)
+	if pr.StatusCode == nil || *pr.StatusCode < 200 || *pr.StatusCode > 599 {
+		return nil, fmt.Errorf("%w: statusCode must be 200–599", errMalformedResponse)
 	}
 	r := &response{status: *pr.StatusCode, header: http.Header{}}
 	names := make([]string, 0, len(pr.MultiValueHeaders))

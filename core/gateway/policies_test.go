@@ -3,7 +3,10 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -360,5 +363,134 @@ func TestCall(t *testing.T) {
 	stats, _ := f.svc.RouteStats("gui")
 	if len(stats) != 1 || stats[0].Count != 1 {
 		t.Fatalf("stats %+v", stats)
+	}
+}
+
+// TestResponseParameters: the response mapping of the status the
+// integration returned overwrites the status and adds, replaces or
+// removes headers, selecting from the response and the request.
+func TestResponseParameters(t *testing.T) {
+	f := newFixture(t)
+	f.fn.set(func(context.Context, string, []byte) ([]byte, string, error) {
+		return []byte(`{"statusCode":404,"headers":{"X-Internal":"db-3","X-Keep":"k"},"body":"{\"error\":{\"code\":\"E42\"}}"}`), "", nil
+	})
+	url := f.create(API{Name: "mapped", Routes: []Route{{Key: "GET /thing/{id}", Integration: Integration{Type: Function, Target: "f",
+		ResponseParameters: map[string]map[string]string{
+			"404": {
+				"overwrite:statuscode":     "410",
+				"remove:header.X-Internal": "",
+				"append:header.X-Code":     "$response.body.error.code",
+				"overwrite:header.X-Keep":  "${response.header.X-Keep}-${request.path.id}",
+			},
+			"200": {"overwrite:statuscode": "299"},
+		}}}}})
+	r := f.get(url + "/thing/9")
+	r.want(t, 410, `{"error":{"code":"E42"}}`)
+	if r.header.Get("X-Internal") != "" || r.header.Get("X-Code") != "E42" || r.header.Get("X-Keep") != "k-9" {
+		t.Fatalf("mapped headers %v", r.header)
+	}
+	for _, bad := range []map[string]map[string]string{
+		{"abc": {"overwrite:statuscode": "200"}},
+		{"200": {"rename:header.X": "y"}},
+		{"200": {"append:header.": "y"}},
+		{"200": {"overwrite:statuscode": "$nothing.here"}},
+	} {
+		_, err := f.svc.PutRoute(f.ctx, "mapped", Route{Key: "GET /bad", Integration: Integration{Type: Mock, ResponseParameters: bad}})
+		if err == nil || err.(*Error).Code != BadRequest {
+			t.Errorf("%v accepted: %v", bad, err)
+		}
+	}
+}
+
+// TestListenerRecovers: an API whose port is taken at start stays defined
+// and says why; an update once the port is free brings it up.
+func TestListenerRecovers(t *testing.T) {
+	f := fileFixture(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	if _, err := f.svc.CreateAPI(f.ctx, API{Name: "fixed", Port: port, Routes: []Route{{Key: "GET /", Integration: mock("up")}}}); err != nil {
+		t.Fatal(err)
+	}
+	f.close()
+	squatter, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.open()
+	apis := f.svc.APIs()
+	if len(apis) != 1 || apis[0].Listening || !strings.Contains(apis[0].ListenErr, strconv.Itoa(port)) {
+		t.Fatalf("with the port taken: %+v", apis)
+	}
+	squatter.Close()
+	info, err := f.svc.UpdateAPI(f.ctx, apis[0].API)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Listening || info.Port != port {
+		t.Fatalf("after update: %+v", info)
+	}
+	f.get(info.URL+"/").want(t, 200, "up")
+}
+
+// TestQuotaSurvivesRestart: quota counts are saved at close and loaded at
+// open; a plan for one stage covers only that stage.
+func TestQuotaSurvivesRestart(t *testing.T) {
+	f := fileFixture(t)
+	f.create(API{Name: "metered", Stages: []Stage{{Name: "prod"}, {Name: "test"}},
+		Routes: []Route{{Key: "GET /x", Integration: mock("x"), APIKeyRequired: true}}})
+	if err := f.svc.PutUsagePlan(f.ctx, UsagePlan{Name: "prod-only", APIs: []string{"metered/prod"}, Quota: &Quota{Limit: 2, Period: Month}}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := f.svc.CreateAPIKey(f.ctx, "k", "", []string{"prod-only"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := f.svc.URL("metered")
+	f.get(url+"/test/x", "x-api-key", key.Value).want(t, 403, `{"message":"Forbidden"}`)
+	f.get(url+"/prod/x", "x-api-key", key.Value).want(t, 200, "x")
+	f.restart()
+	url = f.svc.URL("metered")
+	if used, left, err := f.svc.Usage("prod-only", key.ID); err != nil || used != 1 || left != 1 {
+		t.Fatalf("usage after restart: %d %d %v", used, left, err)
+	}
+	f.get(url+"/prod/x", "x-api-key", key.Value).want(t, 200, "x")
+	f.get(url+"/prod/x", "x-api-key", key.Value).want(t, 429, `{"message":"Limit Exceeded"}`)
+	f.clock.Advance(31 * 24 * time.Hour)
+	f.get(url+"/prod/x", "x-api-key", key.Value).want(t, 200, "x")
+}
+
+// TestCacheCoalescesMisses: concurrent identical GETs on a cold cache
+// share one integration call.
+func TestCacheCoalescesMisses(t *testing.T) {
+	f := newFixture(t)
+	release := make(chan struct{})
+	f.fn.set(func(context.Context, string, []byte) ([]byte, string, error) {
+		<-release
+		return []byte(`{"statusCode":200,"body":"once"}`), "", nil
+	})
+	url := f.create(API{Name: "herd", Routes: []Route{{Key: "GET /hot", Integration: Integration{Type: Function, Target: "f"}, Cache: &CacheConfig{TTLSeconds: 30}}}})
+	const n = 12
+	done := make(chan reply, n)
+	for range n {
+		go func() { done <- f.get(url + "/hot") }()
+	}
+	waitFor(t, "the other requests to wait for the first", func() bool {
+		f.svc.flightMu.Lock()
+		defer f.svc.flightMu.Unlock()
+		for _, fl := range f.svc.flights {
+			return fl.waiters.Load() == n-1
+		}
+		return false
+	})
+	close(release)
+	for range n {
+		(<-done).want(t, 200, "once")
+	}
+	if got := f.fn.calls.Load(); got != 1 {
+		t.Fatalf("%d concurrent identical GETs invoked the function %d times", n, got)
 	}
 }

@@ -208,7 +208,7 @@ func (k *routeKey) params(parts []string) map[string]string {
 			out = map[string]string{}
 		}
 		if s.kind == greedy {
-			out[s.text] = unescapePath(strings.Join(parts[i:], "/"))
+			out[s.text] = unescape(strings.Join(parts[i:], "/"))
 			break
 		}
 		out[s.text] = unescape(parts[i])
@@ -227,5 +227,3 @@ func unescape(s string) string {
 	}
 	return u
 }
-
-func unescapePath(s string) string { return unescape(s) }

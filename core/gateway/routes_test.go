@@ -53,7 +53,11 @@ func TestRouteMatching(t *testing.T) {
 func TestNoRouteNotFound(t *testing.T) {
 	f := newFixture(t)
 	url := f.create(API{Name: "a", Routes: []Route{{Key: "GET /only", Integration: mock("x")}}})
-	f.get(url+"/other").want(t, 404, `{"message":"Not Found"}`)
+	r := f.get(url + "/other")
+	r.want(t, 404, `{"message":"Not Found"}`)
+	if r.header.Get("Apigw-Requestid") == "" || r.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("404 headers %v", r.header)
+	}
 	f.do("POST", url+"/only", nil).want(t, 404, `{"message":"Not Found"}`)
 	f.get(url+"/only").want(t, 200, "x")
 }
@@ -231,5 +235,16 @@ func TestDefaultPorts(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 {
 		t.Fatalf("status %d", res.StatusCode)
+	}
+}
+
+// TestNoContent: a 204 mock with a body sends neither body nor length.
+func TestNoContent(t *testing.T) {
+	f := newFixture(t)
+	url := f.create(API{Name: "nc", Routes: []Route{{Key: "DELETE /x", Integration: Integration{Type: Mock, Mock: &MockResponse{Status: 204, Body: "ignored"}}}}})
+	f.do("DELETE", url+"/x", nil).want(t, 204, "")
+	f.do("DELETE", url+"/x", nil).want(t, 204, "") // the connection is still in sync
+	if _, err := f.svc.CreateAPI(f.ctx, API{Name: "info", Routes: []Route{{Key: "GET /", Integration: Integration{Type: Mock, Mock: &MockResponse{Status: 101}}}}}); err == nil {
+		t.Fatal("a 1xx mock status was accepted")
 	}
 }

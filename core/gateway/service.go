@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -58,6 +59,9 @@ type Service struct {
 	statsMu sync.Mutex
 	stats   map[string]*routeMetrics // by api + "\x00" + route key
 
+	flightMu sync.Mutex
+	flights  map[string]*flight // cache misses being filled, by cache key
+
 	closed atomic.Bool
 }
 
@@ -100,7 +104,7 @@ func Open(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("gateway: response cache: %w", err)
 	}
 	s := &Service{cfg: cfg, st: cfg.Store, clock: cfg.Clock, reg: cfg.Metrics, cache: cache,
-		client: cfg.HTTPClient, apis: map[string]*apiState{}, plans: map[string]UsagePlan{}, stats: map[string]*routeMetrics{}}
+		client: cfg.HTTPClient, apis: map[string]*apiState{}, plans: map[string]UsagePlan{}, stats: map[string]*routeMetrics{}, flights: map[string]*flight{}}
 	if s.client == nil {
 		s.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
@@ -127,7 +131,8 @@ func Open(cfg Config) (*Service, error) {
 // SetTargets replaces the integration targets (as services come up).
 func (s *Service) SetTargets(t Targets) { s.targets.Store(&t) }
 
-// Close stops every listener (in-flight requests get up to five seconds).
+// Close stops every listener (in-flight requests get up to five seconds)
+// and saves the usage plans' quota counts. It does not close the store.
 func (s *Service) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil
@@ -141,6 +146,9 @@ func (s *Service) Close() error {
 		}
 	}
 	s.mu.Unlock()
+	if err := s.saveUsage(); err != nil {
+		errs = append(errs, fmt.Errorf("gateway: save usage: %w", err))
+	}
 	s.cache.Close()
 	return errors.Join(errs...)
 }
@@ -341,22 +349,12 @@ func (s *Service) DeleteRoute(ctx context.Context, api, key string) error {
 		return err
 	}
 	n := len(a.Routes)
-	a.Routes = deleteFunc(a.Routes, func(r Route) bool { return r.Key == key })
+	a.Routes = slices.DeleteFunc(a.Routes, func(r Route) bool { return r.Key == key })
 	if len(a.Routes) == n {
 		return errorf(NotFound, "API %q has no route %q", api, key)
 	}
 	_, err = s.UpdateAPI(ctx, a)
 	return err
-}
-
-func deleteFunc[T any](s []T, del func(T) bool) []T {
-	out := s[:0:0]
-	for _, v := range s {
-		if !del(v) {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // API returns an API's definition.

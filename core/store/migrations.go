@@ -263,6 +263,13 @@ CREATE TABLE gateway_api_keys (
 CREATE TABLE gateway_usage_plans (
 	name TEXT PRIMARY KEY,
 	spec TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE gateway_usage (
+	plan         TEXT NOT NULL,
+	key_id       TEXT NOT NULL,
+	window_start INTEGER NOT NULL,
+	used         INTEGER NOT NULL,
+	PRIMARY KEY (plan, key_id)
 ) WITHOUT ROWID;`,
 	},
 }
