@@ -188,6 +188,15 @@ func (g gatewayFunctions) Invoke(ctx context.Context, name string, payload []byt
 		return nil, "", errors.New("functions are not available")
 	}
 	res, err := g.c.functions.Invoke(ctx, functionName(name), payload)
+	var fe *function.Error
+	if errors.As(err, &fe) {
+		switch fe.Code {
+		case function.ResourceNotFound:
+			return nil, "", fmt.Errorf("%w: function %q does not exist", gateway.ErrTargetNotFound, name)
+		case function.TooManyRequests:
+			return nil, "", &gateway.TargetError{Status: 429, Code: string(fe.Code), Message: fe.Message}
+		}
+	}
 	if err != nil {
 		return nil, "", err
 	}

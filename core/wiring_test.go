@@ -196,6 +196,7 @@ func TestGatewayReachesEveryService(t *testing.T) {
 		{Key: "POST /topic", Integration: gateway.Integration{Type: gateway.Topic, Target: topicARN}},
 		{Key: "POST /stream", Integration: gateway.Integration{Type: gateway.Stream, Target: "api-stream"}},
 		{Key: "POST /sm", Integration: gateway.Integration{Type: gateway.StateMachine, Target: "api-sm", Sync: true}},
+		{Key: "POST /ghost", Integration: gateway.Integration{Type: gateway.Function, Target: "ghost"}},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -213,6 +214,9 @@ func TestGatewayReachesEveryService(t *testing.T) {
 		if status, body := post(path); status != 200 || !strings.Contains(body, want) {
 			t.Errorf("%s: %d %s (want %s)", path, status, body, want)
 		}
+	}
+	if status, body := post("/ghost"); status != 502 || !strings.Contains(body, `function \"ghost\" does not exist`) {
+		t.Errorf("missing function: %d %s", status, body)
 	}
 }
 

@@ -23,6 +23,16 @@ func newLogSink(s *Service, fn, reqID string) *logSink {
 	return &logSink{s: s, fn: fn, reqID: reqID}
 }
 
+// take returns what the sink holds and empties it.
+func (l *logSink) take() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := bytes.Clone(l.buf.Bytes())
+	l.buf.Reset()
+	l.truncated = false
+	return out
+}
+
 // Write implements io.Writer; it never fails.
 func (l *logSink) Write(p []byte) (int, error) {
 	l.mu.Lock()

@@ -81,6 +81,10 @@ func (s *Service) runWarm(ctx context.Context, f *function, def Definition, id s
 	}
 	c := &call{id: id, payload: payload, deadline: time.Now().Add(def.Timeout), done: make(chan outcome, 1)}
 	in.out.setSink(logs)
+	// What the process printed before this invocation (its start-up, for a
+	// process just started) belongs to this invocation's logs, as Lambda
+	// puts INIT output in the first invocation's log stream.
+	_, _ = logs.Write(in.idle.take())
 	in.work <- c
 	timer := s.clock.NewTimer(def.Timeout)
 	defer timer.Stop()
