@@ -111,8 +111,9 @@ type ShardInfo struct {
 	AdjacentParent string
 	Range          HashRange
 	StartSeq       string
-	EndSeq         string // "" while the shard is open
-	LatestSeq      string // last record appended, "" when none
+	EndSeq         string        // "" while the shard is open
+	LatestSeq      string        // last record appended, "" when none
+	IteratorAge    time.Duration // how far the last GetRecords on it was behind the tip
 	Created        time.Time
 	Closed         time.Time // zero while open
 }

@@ -161,6 +161,7 @@ func (s *Service) GetRecords(ctx context.Context, iterator string, limit int) (G
 		out.NextIterator = encodeIterator(s.key, position{streamID: st.id, shardDB: sh.dbID, next: next, issued: now})
 	}
 	st.iteratorAge.Store(out.MillisBehindLatest)
+	sh.iteratorAge.Store(out.MillisBehindLatest)
 	addCounter(st.met.outgoing, len(out.Records))
 	return out, nil
 }

@@ -206,6 +206,9 @@ func (s *Service) loadShards(high *uint64) error {
 			sh.closed = time.UnixMilli(closed)
 		}
 		*high = max(*high, sh.startSeq-1, sh.endSeq)
+		if s.cfg.Throughput {
+			sh.limits = newThrottle(s.clock.Now())
+		}
 		st.shards = append(st.shards, &sh)
 		st.nextShard = max(st.nextShard, sh.index+1)
 	}

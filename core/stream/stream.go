@@ -36,6 +36,7 @@ type shard struct {
 	latest      atomic.Uint64 // last committed sequence counter, 0 when none
 	lastArrival atomic.Int64  // epoch ms of that record
 	limits      *throttle     // nil without throughput emulation
+	iteratorAge atomic.Int64  // ms behind the tip at the last GetRecords
 }
 
 func (sh *shard) open() bool { return sh.endSeq == 0 }
@@ -175,6 +176,7 @@ func (sh *shard) info() ShardInfo {
 	if l := sh.latest.Load(); l != 0 {
 		in.LatestSeq = formatSeq(l)
 	}
+	in.IteratorAge = msDuration(sh.iteratorAge.Load())
 	return in
 }
 
