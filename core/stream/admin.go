@@ -167,9 +167,12 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	// The stream and its shards go at once; their records are purged in
+	// batches in the background (stream_purge keeps the list across a
+	// restart), so a large stream does not hold the writer.
 	err = s.st.Write(ctx, func(tx *store.Tx) error {
 		for _, q := range []string{
-			`DELETE FROM stream_records WHERE shard_id IN (SELECT id FROM stream_shards WHERE stream_id = ?)`,
+			`INSERT OR IGNORE INTO stream_purge(shard_id) SELECT id FROM stream_shards WHERE stream_id = ?`,
 			`DELETE FROM stream_shards WHERE stream_id = ?`,
 			`DELETE FROM stream_streams WHERE id = ?`,
 		} {
@@ -182,6 +185,7 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	if err != nil {
 		return internal(err)
 	}
+	s.Kick()
 	s.mu.Lock()
 	delete(s.byName, name)
 	delete(s.byID, st.id)

@@ -263,12 +263,52 @@ func TestClosedShardsExpireWithRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clk.Advance(25 * time.Hour)
-	n, err := f.s.Trim(f.ctx)
-	if err != nil || n != 1 {
-		t.Fatalf("Trim: %d %v", n, err)
+	if _, err := f.s.Trim(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := f.s.st.DB().QueryRow(`SELECT count(*) FROM stream_records`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d records left after retention (%v)", left, err)
 	}
 	d, _ := f.s.Describe("old")
 	if len(d.Shards) != 2 || d.Shards[0].ID != "shardId-000000000001" {
 		t.Fatalf("shards after retention: %+v", d.Shards)
+	}
+}
+
+func TestDeleteStreamPurgesRecordsInTheBackground(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.create(t, "gone", 2)
+	batch := make([]PutInput, 500)
+	for i := range batch {
+		batch[i] = PutInput{PartitionKey: strings.Repeat("k", i%7+1), Data: []byte("x")}
+	}
+	for i := 0; i < 12; i++ { // 6,000 records: more than one purge batch
+		if _, err := f.s.PutRecords(f.ctx, "gone", batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.s.Delete(f.ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, f.s.Delete(f.ctx, "gone"), ResourceNotFound)
+	f.create(t, "gone", 1) // the name is free at once
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var left, pending int
+		db := f.s.st.DB()
+		if err := db.QueryRow(`SELECT count(*) FROM stream_records`).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(`SELECT count(*) FROM stream_purge`).Scan(&pending); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 && pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d records and %d shards still to purge", left, pending)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -94,6 +94,7 @@ func Open(cfg Config) (*Service, error) {
 	}
 	s.wg.Add(1)
 	go s.trimmer(s.clock.Now().Add(cfg.TrimInterval))
+	s.Kick() // finish purges a previous run left, trim what expired while stopped
 	return s, nil
 }
 
