@@ -27,6 +27,9 @@ func kinesisClient(e *env) *kinesis.Client {
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(e.srv.URL()),
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		// No retries: a throttling code such as LimitExceededException must
+		// reach the test at once.
+		RetryMaxAttempts: 1,
 	})
 }
 
@@ -739,4 +742,72 @@ func TestKinesisErrorsAreJSON11(t *testing.T) {
 	if resp.StatusCode != 400 || resp.Header.Get("Content-Type") != "application/x-amz-json-1.1" || !bytes.Contains(buf.Bytes(), []byte(`"__type":"SerializationException"`)) {
 		t.Fatalf("malformed JSON: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), buf.String())
 	}
+}
+
+func TestKinesisListShardsFilters(t *testing.T) {
+	cfg, clk := frozenConfig("")
+	e := start(t, cfg)
+	k := kinesisClient(e)
+	t0 := clk.Now()
+	createStream(t, e, k, "f", 1)
+	clk.Advance(time.Hour)
+	if _, err := k.SplitShard(e.ctx, &kinesis.SplitShardInput{StreamName: aws.String("f"), ShardToSplit: aws.String("shardId-000000000000"),
+		NewStartingHashKey: aws.String("1000")}); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(in *kinesis.ListShardsInput) string {
+		t.Helper()
+		in.StreamName = aws.String("f")
+		out, err := k.ListShards(e.ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s []string
+		for _, sh := range out.Shards {
+			s = append(s, (*sh.ShardId)[len(*sh.ShardId)-1:])
+		}
+		return fmt.Sprint(s)
+	}
+	filter := func(typ types.ShardFilterType, at time.Time, shard string) *kinesis.ListShardsInput {
+		f := &types.ShardFilter{Type: typ}
+		if !at.IsZero() {
+			f.Timestamp = aws.Time(at)
+		}
+		if shard != "" {
+			f.ShardId = aws.String(shard)
+		}
+		return &kinesis.ListShardsInput{ShardFilter: f}
+	}
+	for _, c := range []struct {
+		in   *kinesis.ListShardsInput
+		want string
+	}{
+		{&kinesis.ListShardsInput{}, "[0 1 2]"},
+		{&kinesis.ListShardsInput{ExclusiveStartShardId: aws.String("shardId-000000000000")}, "[1 2]"},
+		{filter(types.ShardFilterTypeAtLatest, time.Time{}, ""), "[1 2]"},
+		{filter(types.ShardFilterTypeAfterShardId, time.Time{}, "shardId-000000000001"), "[2]"},
+		{filter(types.ShardFilterTypeFromTrimHorizon, time.Time{}, ""), "[0 1 2]"},
+		{filter(types.ShardFilterTypeAtTrimHorizon, time.Time{}, ""), "[0]"},
+		{filter(types.ShardFilterTypeAtTimestamp, t0.Add(30*time.Minute), ""), "[0]"},
+		{filter(types.ShardFilterTypeAtTimestamp, t0.Add(2*time.Hour), ""), "[1 2]"},
+		{filter(types.ShardFilterTypeFromTimestamp, t0.Add(30*time.Minute), ""), "[0 1 2]"},
+		{filter(types.ShardFilterTypeFromTimestamp, t0.Add(2*time.Hour), ""), "[1 2]"},
+	} {
+		if got := ids(c.in); got != c.want {
+			t.Fatalf("ListShards %+v: %s, want %s", c.in.ShardFilter, got, c.want)
+		}
+	}
+	_, err := k.ListShards(e.ctx, &kinesis.ListShardsInput{StreamName: aws.String("f"), ShardFilter: &types.ShardFilter{Type: types.ShardFilterTypeAfterShardId}})
+	wantCode(t, err, "InvalidArgumentException")
+	_, err = k.ListShards(e.ctx, &kinesis.ListShardsInput{StreamName: aws.String("nope")})
+	wantCode(t, err, "ResourceNotFoundException")
+	p1, err := k.ListShards(e.ctx, &kinesis.ListShardsInput{StreamName: aws.String("f"), MaxResults: aws.Int32(1)})
+	if err != nil || p1.NextToken == nil {
+		t.Fatal(err)
+	}
+	clk.Advance(6 * time.Minute)
+	_, err = k.ListShards(e.ctx, &kinesis.ListShardsInput{NextToken: p1.NextToken})
+	wantCode(t, err, "ExpiredNextTokenException")
+	_, err = k.ListShards(e.ctx, &kinesis.ListShardsInput{NextToken: aws.String("not-a-token")})
+	wantCode(t, err, "InvalidArgumentException")
 }
