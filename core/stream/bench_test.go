@@ -42,3 +42,50 @@ func BenchmarkServicePutRecords(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*500)/b.Elapsed().Seconds(), "records/s")
 }
+
+// BenchmarkServicePutRecordsWhileReading is BenchmarkServicePutRecords with
+// a reader draining the oldest data of every shard in a loop at the same
+// time: reads use their own connections, so writes should not slow much.
+func BenchmarkServicePutRecordsWhileReading(b *testing.B) {
+	s := benchService(b)
+	ctx := context.Background()
+	batch := make([]PutInput, 500)
+	for i := range batch {
+		batch[i] = PutInput{PartitionKey: fmt.Sprint(i), Data: make([]byte, 1024)}
+	}
+	for i := 0; i < 40; i++ { // 20,000 old records to read
+		if _, err := s.PutRecords(ctx, "bench", batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	stop := make(chan struct{})
+	done := make(chan int)
+	go func() {
+		reads := 0
+		for {
+			for sh := 0; sh < 4; sh++ {
+				select {
+				case <-stop:
+					done <- reads
+					return
+				default:
+				}
+				g, err := s.Read(ctx, IteratorInput{Stream: "bench", ShardID: shardName(sh), Type: TrimHorizon}, 10000)
+				if err == nil {
+					reads += len(g.Records)
+				}
+			}
+		}
+	}()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.PutRecords(ctx, "bench", batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	close(stop)
+	reads := <-done
+	b.ReportMetric(float64(b.N*500)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(reads)/b.Elapsed().Seconds(), "read-records/s")
+}
