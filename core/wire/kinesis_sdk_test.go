@@ -626,6 +626,16 @@ func TestKinesisSurvivesRestart(t *testing.T) {
 	if _, err := k.AddTagsToStream(e.ctx, &kinesis.AddTagsToStreamInput{StreamName: aws.String("durable"), Tags: map[string]string{"k": "v"}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := k.IncreaseStreamRetentionPeriod(e.ctx, &kinesis.IncreaseStreamRetentionPeriodInput{StreamName: aws.String("durable"), RetentionPeriodHours: aws.Int32(30)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.UpdateMaxRecordSize(e.ctx, &kinesis.UpdateMaxRecordSizeInput{StreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/durable"), MaxRecordSizeInKiB: aws.Int32(4096)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.UpdateStreamMode(e.ctx, &kinesis.UpdateStreamModeInput{StreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/durable"),
+		StreamModeDetails: &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand}}); err != nil {
+		t.Fatal(err)
+	}
 	it := iterator(t, e, k, "durable", "shardId-000000000001", types.ShardIteratorTypeTrimHorizon, "")
 	e.stop()
 
@@ -660,8 +670,18 @@ func TestKinesisSurvivesRestart(t *testing.T) {
 	if err != nil || len(tags.Tags) != 1 {
 		t.Fatalf("tags after restart: %v", err)
 	}
-	// Retention trimming after the restart.
+	sum, err := k.DescribeStreamSummary(e.ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("durable")})
+	if err != nil || *sum.StreamDescriptionSummary.RetentionPeriodHours != 30 || *sum.StreamDescriptionSummary.MaxRecordSizeInKiB != 4096 ||
+		sum.StreamDescriptionSummary.StreamModeDetails.StreamMode != types.StreamModeOnDemand || *sum.StreamDescriptionSummary.OpenShardCount != 3 {
+		t.Fatalf("settings after restart: %v %+v", err, sum)
+	}
+	// Retention trimming after the restart (30 h now).
 	clk.Advance(25 * time.Hour)
+	recs, _ = readAll(t, e, k, iterator(t, e, k, "durable", "shardId-000000000001", types.ShardIteratorTypeTrimHorizon, ""))
+	if len(recs) == 0 {
+		t.Fatal("records trimmed before their 30 h retention")
+	}
+	clk.Advance(6 * time.Hour)
 	deadline := time.Now().Add(10 * time.Second)
 	for trimmed(e) < 31 {
 		if time.Now().After(deadline) {
