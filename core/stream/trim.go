@@ -10,7 +10,7 @@ import (
 
 // trimBatch is how many expired records one trimming write deletes, so the
 // writes queued behind it wait little.
-const trimBatch = 5000
+const trimBatch = 1000
 
 // Kick asks the trimmer to run now.
 func (s *Service) Kick() {
