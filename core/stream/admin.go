@@ -174,6 +174,7 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 		for _, q := range []string{
 			`INSERT OR IGNORE INTO stream_purge(shard_id) SELECT id FROM stream_shards WHERE stream_id = ?`,
 			`DELETE FROM stream_shards WHERE stream_id = ?`,
+			`DELETE FROM stream_consumers WHERE stream_id = ?`,
 			`DELETE FROM stream_streams WHERE id = ?`,
 		} {
 			if _, err := tx.Exec(q, st.id); err != nil {
@@ -209,7 +210,7 @@ func (s *Service) Describe(name string) (Description, error) {
 	defer st.mu.RUnlock()
 	d := Description{Name: st.name, ARN: st.arn, Status: st.status, Mode: st.mode, RetentionHours: st.retention,
 		MaxRecordKB: st.maxRecordKB, Created: st.created, OpenShards: len(st.open), Tags: map[string]string{},
-		IteratorAge: msDuration(st.iteratorAge.Load())}
+		IteratorAge: msDuration(st.iteratorAge.Load()), Consumers: len(st.consumers)}
 	for _, sh := range st.sortedShards() {
 		d.Shards = append(d.Shards, sh.info())
 	}

@@ -134,6 +134,7 @@ type Description struct {
 	OpenShards     int
 	Tags           map[string]string
 	IteratorAge    time.Duration // GetRecords.IteratorAgeMilliseconds, last seen
+	Consumers      int           // registered enhanced fan-out consumers
 }
 
 // Summary is one entry of ListStreams.

@@ -110,6 +110,7 @@ func (s *Service) put(ctx context.Context, name string, in []PutInput, batch boo
 	stored, bytes := 0, 0
 	for sh, l := range last {
 		storeMax(&sh.latest, l.seq, &sh.lastArrival, l.arrived)
+		sh.wake()
 	}
 	for i, r := range res {
 		if r.ErrorCode == "" {

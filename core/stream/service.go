@@ -161,6 +161,9 @@ func (s *Service) load() error {
 	if err := s.loadShards(&high); err != nil {
 		return err
 	}
+	if err := s.loadConsumers(); err != nil {
+		return err
+	}
 	var maxRec, floor sql.NullInt64
 	_ = db.QueryRow(`SELECT max(seq) FROM stream_records`).Scan(&maxRec)
 	var floorBlob []byte

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/skyport-dev/skyport/core"
@@ -18,19 +19,29 @@ type Router struct {
 	mux  *http.ServeMux
 	sqs  *sqsServer
 	kin  *kinesisServer
+
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // NewRouter returns the handler for c; url reports the public endpoint URL
 // (used in /health and in queue URLs).
 func NewRouter(c *core.Core, url func() string) *Router {
 	r := &Router{core: c, url: url, mux: http.NewServeMux(),
-		sqs: &sqsServer{queues: c.Queues(), account: c.Account()},
-		kin: &kinesisServer{streams: c.Streams()}}
+		sqs:     &sqsServer{queues: c.Queues(), account: c.Account()},
+		closing: make(chan struct{})}
+	r.kin = &kinesisServer{streams: c.Streams(), closing: r.closing}
 	r.mux.HandleFunc("GET /health", r.health)
 	r.mux.HandleFunc("GET /metrics", r.metrics)
 	r.mux.HandleFunc("GET /_skyport/clock", r.clockState)
 	r.mux.HandleFunc("POST /_skyport/clock/advance", r.clockAdvance)
 	return r
+}
+
+// Shutdown ends the long-lived responses (Kinesis SubscribeToShard streams)
+// so that the server's graceful shutdown does not wait for them.
+func (r *Router) Shutdown() {
+	r.closeOnce.Do(func() { close(r.closing) })
 }
 
 // ServeHTTP sends AWS protocol requests to their service and everything else
