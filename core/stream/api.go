@@ -3,8 +3,9 @@
 // increasing decimal sequence numbers appended through the store's
 // group-commit writer and read by sequence range through an index, opaque
 // expiring shard iterators, retention enforced by a background trimmer on
-// the core clock, resharding with parent/child lineage, stream modes, tags
-// and optional per-shard throughput emulation.
+// the core clock, resharding with parent/child lineage, stream modes, tags,
+// enhanced fan-out consumers with SubscribeToShard subscriptions, and
+// optional per-shard throughput emulation.
 //
 // This file is the contract that the wire protocol (core/wire) and the GUI
 // call. Names of fields and error codes are AWS's.

@@ -738,6 +738,25 @@ func TestKinesisCBOR(t *testing.T) {
 	if tag, ok := rec["ApproximateArrivalTimestamp"].(*cbor.Tag); !ok || tag.ID != 1 {
 		t.Fatalf("arrival timestamp %T", rec["ApproximateArrivalTimestamp"])
 	}
+	// The same actions as JSON: a batch, shard listing with a tagged
+	// timestamp filter, timestamps in the summary.
+	code, out = call("PutRecords", cbor.Map{"StreamName": cbor.String("c"), "Records": cbor.List{
+		cbor.Map{"PartitionKey": cbor.String("a"), "Data": cbor.Slice("one")},
+		cbor.Map{"PartitionKey": cbor.String("b"), "Data": cbor.Slice("two"), "ExplicitHashKey": cbor.String("7")},
+	}})
+	if code != 200 || out["FailedRecordCount"] != cbor.Uint(0) || len(out["Records"].(cbor.List)) != 2 {
+		t.Fatalf("PutRecords: %d %v", code, out)
+	}
+	code, out = call("ListShards", cbor.Map{"StreamName": cbor.String("c"),
+		"ShardFilter": cbor.Map{"Type": cbor.String("FROM_TIMESTAMP"), "Timestamp": &cbor.Tag{ID: 1, Value: cbor.Uint(0)}}})
+	if code != 200 || len(out["Shards"].(cbor.List)) != 1 {
+		t.Fatalf("ListShards: %d %v", code, out)
+	}
+	code, out = call("DescribeStreamSummary", cbor.Map{"StreamName": cbor.String("c")})
+	summary, _ := out["StreamDescriptionSummary"].(cbor.Map)
+	if created, ok := summary["StreamCreationTimestamp"].(*cbor.Tag); code != 200 || !ok || created.ID != 1 || summary["OpenShardCount"] != cbor.Uint(1) {
+		t.Fatalf("DescribeStreamSummary: %d %v", code, out)
+	}
 	code, out = call("DescribeStream", cbor.Map{"StreamName": cbor.String("missing")})
 	if code != 400 || out["__type"] != cbor.String("ResourceNotFoundException") {
 		t.Fatalf("error: %d %v", code, out)
