@@ -226,6 +226,14 @@ func TestEventsMetricsAndGUIAPI(t *testing.T) {
 			t.Fatalf("metrics lack %s:\n%s", want, buf.String())
 		}
 	}
+	recent, err := f.s.Recent(f.ctx, "gui", land.ShardID, 1)
+	if err != nil || len(recent) != 1 || string(recent[0].Data) != "de" {
+		t.Fatalf("Recent 1: %v %+v", err, recent)
+	}
+	recent, err = f.s.Recent(f.ctx, "gui", land.ShardID, 10)
+	if err != nil || len(recent) != 2 || string(recent[0].Data) != "abc" || recent[1].SequenceNumber != res[1].SequenceNumber {
+		t.Fatalf("Recent 10: %v %+v", err, recent)
+	}
 	if err := f.s.Delete(f.ctx, "gui"); err != nil {
 		t.Fatal(err)
 	}
