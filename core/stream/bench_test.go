@@ -108,3 +108,42 @@ func BenchmarkServicePutRecordsWhileReading(b *testing.B) {
 	b.ReportMetric(float64(b.N*500)/b.Elapsed().Seconds(), "records/s")
 	b.ReportMetric(float64(reads)/b.Elapsed().Seconds(), "read-records/s")
 }
+
+// BenchmarkServiceGetRecords reads 10,000-record pages of 1 KiB from a
+// shard holding 1,000,000 records, through the Go API (no HTTP), at the
+// head and at the tail: the index makes both cost the same.
+func BenchmarkServiceGetRecords(b *testing.B) {
+	const total, page = 1_000_000, 10_000
+	s := benchServiceWith(b, store.Relaxed)
+	ctx := context.Background()
+	batch := make([]PutInput, 500)
+	for i := range batch {
+		batch[i] = PutInput{PartitionKey: fmt.Sprint(i), ExplicitHashKey: "0", Data: make([]byte, 1024)}
+	}
+	var first []string
+	for i := 0; i < total/500; i++ {
+		res, err := s.PutRecords(ctx, "bench", batch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		first = append(first, res[0].SequenceNumber)
+	}
+	for _, c := range []struct {
+		name string
+		in   IteratorInput
+	}{
+		{"head", IteratorInput{Type: TrimHorizon}},
+		{"tail", IteratorInput{Type: AtSequenceNumber, Sequence: first[len(first)-page/500]}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			c.in.Stream, c.in.ShardID = "bench", "shardId-000000000000"
+			for i := 0; i < b.N; i++ {
+				g, err := s.Read(ctx, c.in, page)
+				if err != nil || len(g.Records) != page {
+					b.Fatalf("Read: %v", err)
+				}
+			}
+			b.ReportMetric(float64(b.N*page*1024)/b.Elapsed().Seconds()/(1<<20), "MiB/s")
+		})
+	}
+}
