@@ -173,6 +173,15 @@ CREATE TABLE stream_records (
 );
 CREATE INDEX stream_records_shard ON stream_records(shard_id, seq);
 CREATE INDEX stream_records_arrival ON stream_records(shard_id, arrived);
+CREATE TABLE stream_consumers (
+	stream_id  INTEGER NOT NULL,
+	name       TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (stream_id, name)
+) WITHOUT ROWID;
+CREATE TABLE stream_purge (
+	shard_id INTEGER PRIMARY KEY
+);
 CREATE TABLE stream_settings (
 	key   TEXT PRIMARY KEY,
 	value BLOB NOT NULL

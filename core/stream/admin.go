@@ -167,10 +167,14 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	// The stream and its shards go at once; their records are purged in
+	// batches in the background (stream_purge keeps the list across a
+	// restart), so a large stream does not hold the writer.
 	err = s.st.Write(ctx, func(tx *store.Tx) error {
 		for _, q := range []string{
-			`DELETE FROM stream_records WHERE shard_id IN (SELECT id FROM stream_shards WHERE stream_id = ?)`,
+			`INSERT OR IGNORE INTO stream_purge(shard_id) SELECT id FROM stream_shards WHERE stream_id = ?`,
 			`DELETE FROM stream_shards WHERE stream_id = ?`,
+			`DELETE FROM stream_consumers WHERE stream_id = ?`,
 			`DELETE FROM stream_streams WHERE id = ?`,
 		} {
 			if _, err := tx.Exec(q, st.id); err != nil {
@@ -182,6 +186,7 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	if err != nil {
 		return internal(err)
 	}
+	s.Kick()
 	s.mu.Lock()
 	delete(s.byName, name)
 	delete(s.byID, st.id)
@@ -205,7 +210,7 @@ func (s *Service) Describe(name string) (Description, error) {
 	defer st.mu.RUnlock()
 	d := Description{Name: st.name, ARN: st.arn, Status: st.status, Mode: st.mode, RetentionHours: st.retention,
 		MaxRecordKB: st.maxRecordKB, Created: st.created, OpenShards: len(st.open), Tags: map[string]string{},
-		IteratorAge: msDuration(st.iteratorAge.Load())}
+		IteratorAge: msDuration(st.iteratorAge.Load()), Consumers: len(st.consumers)}
 	for _, sh := range st.sortedShards() {
 		d.Shards = append(d.Shards, sh.info())
 	}

@@ -3,8 +3,9 @@
 // increasing decimal sequence numbers appended through the store's
 // group-commit writer and read by sequence range through an index, opaque
 // expiring shard iterators, retention enforced by a background trimmer on
-// the core clock, resharding with parent/child lineage, stream modes, tags
-// and optional per-shard throughput emulation.
+// the core clock, resharding with parent/child lineage, stream modes, tags,
+// enhanced fan-out consumers with SubscribeToShard subscriptions, and
+// optional per-shard throughput emulation.
 //
 // This file is the contract that the wire protocol (core/wire) and the GUI
 // call. Names of fields and error codes are AWS's.
@@ -111,8 +112,9 @@ type ShardInfo struct {
 	AdjacentParent string
 	Range          HashRange
 	StartSeq       string
-	EndSeq         string // "" while the shard is open
-	LatestSeq      string // last record appended, "" when none
+	EndSeq         string        // "" while the shard is open
+	LatestSeq      string        // last record appended, "" when none
+	IteratorAge    time.Duration // how far the last GetRecords on it was behind the tip
 	Created        time.Time
 	Closed         time.Time // zero while open
 }
@@ -133,6 +135,7 @@ type Description struct {
 	OpenShards     int
 	Tags           map[string]string
 	IteratorAge    time.Duration // GetRecords.IteratorAgeMilliseconds, last seen
+	Consumers      int           // registered enhanced fan-out consumers
 }
 
 // Summary is one entry of ListStreams.

@@ -1,6 +1,9 @@
 package stream
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // This file is the Go API the GUI's shard view uses on top of the AWS
 // actions: where a partition key lands and the latest records of a shard.
@@ -45,4 +48,48 @@ func (s *Service) Read(ctx context.Context, in IteratorInput, limit int) (GetRes
 		return GetResult{}, err
 	}
 	return s.GetRecords(ctx, it, limit)
+}
+
+// Recent returns the last n records of a shard (within retention), oldest
+// first, read backwards through the shard's sequence index.
+func (s *Service) Recent(ctx context.Context, name, shardID string, n int) ([]Record, error) {
+	st, err := s.lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	st.mu.RLock()
+	sh := st.shardByID(shardID)
+	retention := st.retention
+	st.mu.RUnlock()
+	if sh == nil {
+		return nil, errorf(ResourceNotFound, "Shard %s in stream %s does not exist.", shardID, name)
+	}
+	if n < 1 || n > MaxGetRecords {
+		return nil, errorf(InvalidArgument, "Ask for 1 to %d records.", MaxGetRecords)
+	}
+	cutoff := s.clock.Now().Add(-time.Duration(retention) * time.Hour).UnixMilli()
+	rows, err := s.st.DB().QueryContext(ctx, `SELECT seq, arrived, partition_key, data FROM stream_records INDEXED BY stream_records_shard
+		WHERE shard_id = ? AND arrived >= ? ORDER BY seq DESC LIMIT ?`, sh.dbID, cutoff, n)
+	if err != nil {
+		return nil, internal(err)
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		var seq, arrived int64
+		var r Record
+		if err := rows.Scan(&seq, &arrived, &r.PartitionKey, &r.Data); err != nil {
+			return nil, internal(err)
+		}
+		r.SequenceNumber = formatSeq(uint64(seq))
+		r.Arrival = time.UnixMilli(arrived)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"unicode/utf8"
 
@@ -100,7 +101,8 @@ func (s *Service) put(ctx context.Context, name string, in []PutInput, batch boo
 		return s.appendRecords(tx, st, in, keys, res, last)
 	})
 	if err != nil {
-		if e, ok := err.(*Error); ok {
+		var e *Error
+		if errors.As(err, &e) {
 			return nil, e
 		}
 		return nil, internal(err)
@@ -108,6 +110,7 @@ func (s *Service) put(ctx context.Context, name string, in []PutInput, batch boo
 	stored, bytes := 0, 0
 	for sh, l := range last {
 		storeMax(&sh.latest, l.seq, &sh.lastArrival, l.arrived)
+		sh.wake()
 	}
 	for i, r := range res {
 		if r.ErrorCode == "" {

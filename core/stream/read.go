@@ -67,7 +67,11 @@ func (s *Service) checkStartSeq(in IteratorInput, sh *shard, endSeq uint64) (uin
 		return 0, errorf(Validation, "1 validation error detected: Value '%s' at 'startingSequenceNumber' failed to satisfy constraint: Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})", in.Sequence)
 	}
 	n, ok := parseSeq(in.Sequence)
-	if !ok || n < sh.startSeq || (endSeq != 0 && n > endSeq) {
+	low := sh.startSeq
+	if in.Type == AfterSequenceNumber {
+		low-- // "after the one before the first": the ContinuationSequenceNumber of an empty shard
+	}
+	if !ok || n < low || (endSeq != 0 && n > endSeq) {
 		return 0, errorf(InvalidArgument, "StartingSequenceNumber %s used in GetShardIterator on shard %s in stream %s under account %s is invalid because it did not come from this stream.",
 			in.Sequence, sh.id, in.Stream, s.cfg.Account)
 	}
@@ -116,6 +120,12 @@ func (s *Service) resolve(it string) (position, *stream, *shard, error) {
 // GetRecords reads from where the iterator points: at most limit records
 // (0 means 10,000) and 10 MiB.
 func (s *Service) GetRecords(ctx context.Context, iterator string, limit int) (GetResult, error) {
+	return s.getRecords(ctx, iterator, limit, true)
+}
+
+// getRecords is GetRecords; throttled says whether the shard's emulated
+// read throughput applies (enhanced fan-out has its own).
+func (s *Service) getRecords(ctx context.Context, iterator string, limit int, throttled bool) (GetResult, error) {
 	if limit == 0 {
 		limit = MaxGetRecords
 	}
@@ -127,7 +137,7 @@ func (s *Service) GetRecords(ctx context.Context, iterator string, limit int) (G
 		return GetResult{}, err
 	}
 	now := s.clock.Now()
-	if sh.limits != nil && !sh.limits.readCall(now.UnixMilli()) {
+	if throttled && sh.limits != nil && !sh.limits.readCall(now.UnixMilli()) {
 		return GetResult{}, errorf(ThroughputExceeded, "Rate exceeded for shard %s in stream %s under account %s.", sh.id, st.name, s.cfg.Account)
 	}
 	st.mu.RLock()
@@ -147,7 +157,7 @@ func (s *Service) GetRecords(ctx context.Context, iterator string, limit int) (G
 		last, _ := parseSeq(out.Records[n-1].SequenceNumber)
 		next = last + 1
 	}
-	if sh.limits != nil {
+	if throttled && sh.limits != nil {
 		sh.limits.read(size)
 	}
 	if hasMore {
@@ -161,6 +171,7 @@ func (s *Service) GetRecords(ctx context.Context, iterator string, limit int) (G
 		out.NextIterator = encodeIterator(s.key, position{streamID: st.id, shardDB: sh.dbID, next: next, issued: now})
 	}
 	st.iteratorAge.Store(out.MillisBehindLatest)
+	sh.iteratorAge.Store(out.MillisBehindLatest)
 	addCounter(st.met.outgoing, len(out.Records))
 	return out, nil
 }

@@ -54,6 +54,9 @@ func (s *Service) reshard(ctx context.Context, st *stream, parents []*shard, kid
 	if err != nil {
 		return internal(err)
 	}
+	for _, p := range parents {
+		p.wake()
+	}
 	s.publish(event.ResourceChanged, event.Info, st.name, fmt.Sprintf("stream %s resharded: %d shards closed, %d opened", st.name, len(parents), len(kids)))
 	return nil
 }

@@ -94,6 +94,7 @@ func Open(cfg Config) (*Service, error) {
 	}
 	s.wg.Add(1)
 	go s.trimmer(s.clock.Now().Add(cfg.TrimInterval))
+	s.Kick() // finish purges a previous run left, trim what expired while stopped
 	return s, nil
 }
 
@@ -160,6 +161,9 @@ func (s *Service) load() error {
 	if err := s.loadShards(&high); err != nil {
 		return err
 	}
+	if err := s.loadConsumers(); err != nil {
+		return err
+	}
 	var maxRec, floor sql.NullInt64
 	_ = db.QueryRow(`SELECT max(seq) FROM stream_records`).Scan(&maxRec)
 	var floorBlob []byte
@@ -206,6 +210,9 @@ func (s *Service) loadShards(high *uint64) error {
 			sh.closed = time.UnixMilli(closed)
 		}
 		*high = max(*high, sh.startSeq-1, sh.endSeq)
+		if s.cfg.Throughput {
+			sh.limits = newThrottle(s.clock.Now())
+		}
 		st.shards = append(st.shards, &sh)
 		st.nextShard = max(st.nextShard, sh.index+1)
 	}

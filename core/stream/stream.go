@@ -36,6 +36,30 @@ type shard struct {
 	latest      atomic.Uint64 // last committed sequence counter, 0 when none
 	lastArrival atomic.Int64  // epoch ms of that record
 	limits      *throttle     // nil without throughput emulation
+	iteratorAge atomic.Int64  // ms behind the tip at the last GetRecords
+
+	waitMu sync.Mutex
+	waitC  chan struct{} // closed when records land or the shard closes
+}
+
+// waitCh returns a channel closed at the next append to (or closing of) sh.
+func (sh *shard) waitCh() <-chan struct{} {
+	sh.waitMu.Lock()
+	defer sh.waitMu.Unlock()
+	if sh.waitC == nil {
+		sh.waitC = make(chan struct{})
+	}
+	return sh.waitC
+}
+
+// wake releases whoever waits on sh.
+func (sh *shard) wake() {
+	sh.waitMu.Lock()
+	if sh.waitC != nil {
+		close(sh.waitC)
+		sh.waitC = nil
+	}
+	sh.waitMu.Unlock()
 }
 
 func (sh *shard) open() bool { return sh.endSeq == 0 }
@@ -57,6 +81,7 @@ type stream struct {
 	shards      []*shard // every shard, by index
 	open        []*shard // open shards sorted by hash range start
 	deleted     bool
+	consumers   map[string]*consumer // enhanced fan-out consumers by name
 
 	iteratorAge atomic.Int64 // ms, last GetRecords
 	met         streamMetrics
@@ -175,6 +200,7 @@ func (sh *shard) info() ShardInfo {
 	if l := sh.latest.Load(); l != 0 {
 		in.LatestSeq = formatSeq(l)
 	}
+	in.IteratorAge = msDuration(sh.iteratorAge.Load())
 	return in
 }
 

@@ -10,7 +10,7 @@ import (
 
 // trimBatch is how many expired records one trimming write deletes, so the
 // writes queued behind it wait little.
-const trimBatch = 5000
+const trimBatch = 1000
 
 // Kick asks the trimmer to run now.
 func (s *Service) Kick() {
@@ -49,9 +49,13 @@ func (s *Service) trimmer(due time.Time) {
 	}
 }
 
-// Trim deletes every record past its stream's retention and forgets closed
-// shards whose records have all expired. It returns how many records went.
+// Trim purges the records of deleted streams, deletes every record past
+// its stream's retention and forgets closed shards whose records have all
+// expired. It returns how many records went.
 func (s *Service) Trim(ctx context.Context) (int, error) {
+	if _, err := s.purgeDeleted(ctx); err != nil {
+		return 0, err
+	}
 	s.mu.RLock()
 	all := make([]*stream, 0, len(s.byID))
 	for _, st := range s.byID {
@@ -68,6 +72,53 @@ func (s *Service) Trim(ctx context.Context) (int, error) {
 	}
 	if s.trimmed != nil && total > 0 {
 		s.trimmed.Add(uint64(total))
+	}
+	return total, nil
+}
+
+// purgeDeleted deletes, in batches, the records of shards whose stream was
+// deleted, and returns how many went.
+func (s *Service) purgeDeleted(ctx context.Context) (int, error) {
+	rows, err := s.st.DB().QueryContext(ctx, `SELECT shard_id FROM stream_purge`)
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	total := 0
+	for _, id := range ids {
+		for {
+			var n int64
+			err := s.st.Write(ctx, func(tx *store.Tx) error {
+				res, err := tx.Exec(`DELETE FROM stream_records WHERE seq IN (SELECT seq FROM stream_records INDEXED BY stream_records_shard
+					WHERE shard_id = ? LIMIT ?)`, id, trimBatch)
+				if err != nil {
+					return err
+				}
+				if n, err = res.RowsAffected(); err != nil {
+					return err
+				}
+				if n < trimBatch {
+					_, err = tx.Exec(`DELETE FROM stream_purge WHERE shard_id = ?`, id)
+				}
+				return err
+			})
+			if err != nil {
+				return total, err
+			}
+			total += int(n)
+			if n < trimBatch {
+				break
+			}
+		}
 	}
 	return total, nil
 }

@@ -26,6 +26,7 @@ const (
 // kinesisServer binds the actions to the stream service.
 type kinesisServer struct {
 	streams *stream.Service
+	closing <-chan struct{} // closed when the listener shuts down: subscriptions end
 }
 
 // kreq is one decoded Kinesis call.
@@ -40,7 +41,7 @@ type kinesisAction func(k *kinesisServer, r *kreq) (obj, error)
 func (k *kinesisServer) serve(w http.ResponseWriter, req *http.Request, action string) {
 	useCBOR := strings.HasPrefix(req.Header.Get("Content-Type"), kinesisCBORType)
 	run, ok := kinesisActions[action]
-	if !ok {
+	if !ok && action != subscribeToShard {
 		writeKinesisError(w, useCBOR, &Error{Code: "UnknownOperationException", Status: http.StatusBadRequest,
 			Message: "The action " + action + " is not valid for this endpoint."})
 		return
@@ -58,6 +59,10 @@ func (k *kinesisServer) serve(w http.ResponseWriter, req *http.Request, action s
 	}
 	if err != nil {
 		writeKinesisError(w, useCBOR, &Error{Code: "SerializationException", Status: http.StatusBadRequest, Message: err.Error()})
+		return
+	}
+	if action == subscribeToShard {
+		k.subscribe(w, req, p, useCBOR)
 		return
 	}
 	result, err := run(k, &kreq{ctx: req.Context(), p: p})

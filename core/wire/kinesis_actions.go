@@ -224,7 +224,7 @@ func (k *kinesisServer) describeStreamSummary(r *kreq) (obj, error) {
 	return obj{"StreamDescriptionSummary": obj{
 		"StreamName": d.Name, "StreamARN": d.ARN, "StreamStatus": d.Status,
 		"StreamModeDetails": modeJSON(d.Mode), "RetentionPeriodHours": d.RetentionHours,
-		"StreamCreationTimestamp": d.Created, "OpenShardCount": d.OpenShards, "ConsumerCount": 0,
+		"StreamCreationTimestamp": d.Created, "OpenShardCount": d.OpenShards, "ConsumerCount": d.Consumers,
 		"MaxRecordSizeInKiB": d.MaxRecordKB, "EnhancedMonitoring": []any{obj{"ShardLevelMetrics": []any{}}},
 		"EncryptionType": "NONE",
 	}}, nil
@@ -396,17 +396,21 @@ func (k *kinesisServer) getRecords(r *kreq) (obj, error) {
 	}
 	out := obj{"Records": recs, "MillisBehindLatest": res.MillisBehindLatest, "NextShardIterator": optStr(res.NextIterator)}
 	if res.NextIterator == "" {
-		kids := []any{}
-		for _, c := range res.ChildShards {
-			parents := make([]any, len(c.Parents))
-			for i, p := range c.Parents {
-				parents[i] = p
-			}
-			kids = append(kids, obj{"ShardId": c.ShardID, "ParentShards": parents, "HashKeyRange": rangeJSON(c.Range)})
-		}
-		out["ChildShards"] = kids
+		out["ChildShards"] = childShardsJSON(res.ChildShards)
 	}
 	return out, nil
+}
+
+func childShardsJSON(cs []stream.ChildShard) []any {
+	kids := []any{}
+	for _, c := range cs {
+		parents := make([]any, len(c.Parents))
+		for i, p := range c.Parents {
+			parents[i] = p
+		}
+		kids = append(kids, obj{"ShardId": c.ShardID, "ParentShards": parents, "HashKeyRange": rangeJSON(c.Range)})
+	}
+	return kids
 }
 
 func (k *kinesisServer) retention(r *kreq, increase bool) (obj, error) {

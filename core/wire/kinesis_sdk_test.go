@@ -27,6 +27,9 @@ func kinesisClient(e *env) *kinesis.Client {
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(e.srv.URL()),
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		// No retries: a throttling code such as LimitExceededException must
+		// reach the test at once.
+		RetryMaxAttempts: 1,
 	})
 }
 
@@ -623,6 +626,16 @@ func TestKinesisSurvivesRestart(t *testing.T) {
 	if _, err := k.AddTagsToStream(e.ctx, &kinesis.AddTagsToStreamInput{StreamName: aws.String("durable"), Tags: map[string]string{"k": "v"}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := k.IncreaseStreamRetentionPeriod(e.ctx, &kinesis.IncreaseStreamRetentionPeriodInput{StreamName: aws.String("durable"), RetentionPeriodHours: aws.Int32(30)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.UpdateMaxRecordSize(e.ctx, &kinesis.UpdateMaxRecordSizeInput{StreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/durable"), MaxRecordSizeInKiB: aws.Int32(4096)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.UpdateStreamMode(e.ctx, &kinesis.UpdateStreamModeInput{StreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/durable"),
+		StreamModeDetails: &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand}}); err != nil {
+		t.Fatal(err)
+	}
 	it := iterator(t, e, k, "durable", "shardId-000000000001", types.ShardIteratorTypeTrimHorizon, "")
 	e.stop()
 
@@ -657,8 +670,18 @@ func TestKinesisSurvivesRestart(t *testing.T) {
 	if err != nil || len(tags.Tags) != 1 {
 		t.Fatalf("tags after restart: %v", err)
 	}
-	// Retention trimming after the restart.
+	sum, err := k.DescribeStreamSummary(e.ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("durable")})
+	if err != nil || *sum.StreamDescriptionSummary.RetentionPeriodHours != 30 || *sum.StreamDescriptionSummary.MaxRecordSizeInKiB != 4096 ||
+		sum.StreamDescriptionSummary.StreamModeDetails.StreamMode != types.StreamModeOnDemand || *sum.StreamDescriptionSummary.OpenShardCount != 3 {
+		t.Fatalf("settings after restart: %v %+v", err, sum)
+	}
+	// Retention trimming after the restart (30 h now).
 	clk.Advance(25 * time.Hour)
+	recs, _ = readAll(t, e, k, iterator(t, e, k, "durable", "shardId-000000000001", types.ShardIteratorTypeTrimHorizon, ""))
+	if len(recs) == 0 {
+		t.Fatal("records trimmed before their 30 h retention")
+	}
+	clk.Advance(6 * time.Hour)
 	deadline := time.Now().Add(10 * time.Second)
 	for trimmed(e) < 31 {
 		if time.Now().After(deadline) {
@@ -715,6 +738,25 @@ func TestKinesisCBOR(t *testing.T) {
 	if tag, ok := rec["ApproximateArrivalTimestamp"].(*cbor.Tag); !ok || tag.ID != 1 {
 		t.Fatalf("arrival timestamp %T", rec["ApproximateArrivalTimestamp"])
 	}
+	// The same actions as JSON: a batch, shard listing with a tagged
+	// timestamp filter, timestamps in the summary.
+	code, out = call("PutRecords", cbor.Map{"StreamName": cbor.String("c"), "Records": cbor.List{
+		cbor.Map{"PartitionKey": cbor.String("a"), "Data": cbor.Slice("one")},
+		cbor.Map{"PartitionKey": cbor.String("b"), "Data": cbor.Slice("two"), "ExplicitHashKey": cbor.String("7")},
+	}})
+	if code != 200 || out["FailedRecordCount"] != cbor.Uint(0) || len(out["Records"].(cbor.List)) != 2 {
+		t.Fatalf("PutRecords: %d %v", code, out)
+	}
+	code, out = call("ListShards", cbor.Map{"StreamName": cbor.String("c"),
+		"ShardFilter": cbor.Map{"Type": cbor.String("FROM_TIMESTAMP"), "Timestamp": &cbor.Tag{ID: 1, Value: cbor.Uint(0)}}})
+	if code != 200 || len(out["Shards"].(cbor.List)) != 1 {
+		t.Fatalf("ListShards: %d %v", code, out)
+	}
+	code, out = call("DescribeStreamSummary", cbor.Map{"StreamName": cbor.String("c")})
+	summary, _ := out["StreamDescriptionSummary"].(cbor.Map)
+	if created, ok := summary["StreamCreationTimestamp"].(*cbor.Tag); code != 200 || !ok || created.ID != 1 || summary["OpenShardCount"] != cbor.Uint(1) {
+		t.Fatalf("DescribeStreamSummary: %d %v", code, out)
+	}
 	code, out = call("DescribeStream", cbor.Map{"StreamName": cbor.String("missing")})
 	if code != 400 || out["__type"] != cbor.String("ResourceNotFoundException") {
 		t.Fatalf("error: %d %v", code, out)
@@ -739,4 +781,72 @@ func TestKinesisErrorsAreJSON11(t *testing.T) {
 	if resp.StatusCode != 400 || resp.Header.Get("Content-Type") != "application/x-amz-json-1.1" || !bytes.Contains(buf.Bytes(), []byte(`"__type":"SerializationException"`)) {
 		t.Fatalf("malformed JSON: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), buf.String())
 	}
+}
+
+func TestKinesisListShardsFilters(t *testing.T) {
+	cfg, clk := frozenConfig("")
+	e := start(t, cfg)
+	k := kinesisClient(e)
+	t0 := clk.Now()
+	createStream(t, e, k, "f", 1)
+	clk.Advance(time.Hour)
+	if _, err := k.SplitShard(e.ctx, &kinesis.SplitShardInput{StreamName: aws.String("f"), ShardToSplit: aws.String("shardId-000000000000"),
+		NewStartingHashKey: aws.String("1000")}); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(in *kinesis.ListShardsInput) string {
+		t.Helper()
+		in.StreamName = aws.String("f")
+		out, err := k.ListShards(e.ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s []string
+		for _, sh := range out.Shards {
+			s = append(s, (*sh.ShardId)[len(*sh.ShardId)-1:])
+		}
+		return fmt.Sprint(s)
+	}
+	filter := func(typ types.ShardFilterType, at time.Time, shard string) *kinesis.ListShardsInput {
+		f := &types.ShardFilter{Type: typ}
+		if !at.IsZero() {
+			f.Timestamp = aws.Time(at)
+		}
+		if shard != "" {
+			f.ShardId = aws.String(shard)
+		}
+		return &kinesis.ListShardsInput{ShardFilter: f}
+	}
+	for _, c := range []struct {
+		in   *kinesis.ListShardsInput
+		want string
+	}{
+		{&kinesis.ListShardsInput{}, "[0 1 2]"},
+		{&kinesis.ListShardsInput{ExclusiveStartShardId: aws.String("shardId-000000000000")}, "[1 2]"},
+		{filter(types.ShardFilterTypeAtLatest, time.Time{}, ""), "[1 2]"},
+		{filter(types.ShardFilterTypeAfterShardId, time.Time{}, "shardId-000000000001"), "[2]"},
+		{filter(types.ShardFilterTypeFromTrimHorizon, time.Time{}, ""), "[0 1 2]"},
+		{filter(types.ShardFilterTypeAtTrimHorizon, time.Time{}, ""), "[0]"},
+		{filter(types.ShardFilterTypeAtTimestamp, t0.Add(30*time.Minute), ""), "[0]"},
+		{filter(types.ShardFilterTypeAtTimestamp, t0.Add(2*time.Hour), ""), "[1 2]"},
+		{filter(types.ShardFilterTypeFromTimestamp, t0.Add(30*time.Minute), ""), "[0 1 2]"},
+		{filter(types.ShardFilterTypeFromTimestamp, t0.Add(2*time.Hour), ""), "[1 2]"},
+	} {
+		if got := ids(c.in); got != c.want {
+			t.Fatalf("ListShards %+v: %s, want %s", c.in.ShardFilter, got, c.want)
+		}
+	}
+	_, err := k.ListShards(e.ctx, &kinesis.ListShardsInput{StreamName: aws.String("f"), ShardFilter: &types.ShardFilter{Type: types.ShardFilterTypeAfterShardId}})
+	wantCode(t, err, "InvalidArgumentException")
+	_, err = k.ListShards(e.ctx, &kinesis.ListShardsInput{StreamName: aws.String("nope")})
+	wantCode(t, err, "ResourceNotFoundException")
+	p1, err := k.ListShards(e.ctx, &kinesis.ListShardsInput{StreamName: aws.String("f"), MaxResults: aws.Int32(1)})
+	if err != nil || p1.NextToken == nil {
+		t.Fatal(err)
+	}
+	clk.Advance(6 * time.Minute)
+	_, err = k.ListShards(e.ctx, &kinesis.ListShardsInput{NextToken: p1.NextToken})
+	wantCode(t, err, "ExpiredNextTokenException")
+	_, err = k.ListShards(e.ctx, &kinesis.ListShardsInput{NextToken: aws.String("not-a-token")})
+	wantCode(t, err, "InvalidArgumentException")
 }

@@ -15,8 +15,8 @@ type shardQuery struct {
 	After   string `json:"a,omitempty"`
 	Filter  string `json:"f,omitempty"`
 	ShardID string `json:"i,omitempty"`
-	At      int64  `json:"t,omitempty"` // filter timestamp, kinesisEpoch ms
-	Issued  int64  `json:"c"`           // token creation, kinesisEpoch ms
+	At      int64  `json:"t,omitempty"` // filter timestamp, epoch ms
+	Issued  int64  `json:"c"`           // token creation, epoch ms
 	stream  string
 	after   string
 	max     int

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/skyport-dev/skyport/core"
@@ -21,15 +22,19 @@ type Router struct {
 	sns  *snsServer
 	kin  *kinesisServer
 	sfn  *sfnServer
+
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // NewRouter returns the handler for c; url reports the public endpoint URL
 // (used in /health and in queue URLs).
 func NewRouter(c *core.Core, url func() string) *Router {
 	r := &Router{core: c, url: url, mux: http.NewServeMux(),
-		sqs: &sqsServer{queues: c.Queues(), account: c.Account()},
-		kin: &kinesisServer{streams: c.Streams()},
-		sfn: &sfnServer{machines: c.Machines()}}
+		sqs:     &sqsServer{queues: c.Queues(), account: c.Account()},
+		sfn:     &sfnServer{machines: c.Machines()},
+		closing: make(chan struct{})}
+	r.kin = &kinesisServer{streams: c.Streams(), closing: r.closing}
 	r.sns = &snsServer{topics: c.Topics()}
 	c.Topics().SetEndpoint(url)
 	r.mux.HandleFunc("GET "+topic.SigningCertPath, r.sns.signingCert)
@@ -38,6 +43,12 @@ func NewRouter(c *core.Core, url func() string) *Router {
 	r.mux.HandleFunc("GET /_skyport/clock", r.clockState)
 	r.mux.HandleFunc("POST /_skyport/clock/advance", r.clockAdvance)
 	return r
+}
+
+// Shutdown ends the long-lived responses (Kinesis SubscribeToShard streams)
+// so that the server's graceful shutdown does not wait for them.
+func (r *Router) Shutdown() {
+	r.closeOnce.Do(func() { close(r.closing) })
 }
 
 // ServeHTTP sends AWS protocol requests to their service and everything else

@@ -37,12 +37,14 @@ func Listen(c *core.Core, addr string) (*Server, error) {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	s := &Server{core: c, ln: ln, done: make(chan error, 1)}
+	router := NewRouter(c, s.URL)
 	s.http = &http.Server{
-		Handler:           NewRouter(c, s.URL),
+		Handler:           router,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	s.http.RegisterOnShutdown(router.Shutdown)
 	go func() {
 		err := s.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {

@@ -31,7 +31,7 @@ type env struct {
 	ctx  context.Context
 }
 
-func start(t *testing.T, cfg core.Config) *env {
+func start(t testing.TB, cfg core.Config) *env {
 	t.Helper()
 	if cfg.DataPath == "" {
 		cfg.Memory = true
