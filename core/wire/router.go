@@ -17,6 +17,7 @@ type Router struct {
 	url  func() string
 	mux  *http.ServeMux
 	sqs  *sqsServer
+	auth *verifier // nil: signatures are accepted unchecked
 }
 
 // NewRouter returns the handler for c; url reports the public endpoint URL
@@ -35,11 +36,15 @@ func NewRouter(c *core.Core, url func() string) *Router {
 // to Skyport's own endpoints.
 func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if target := req.Header.Get("X-Amz-Target"); target != "" {
-		r.dispatchTarget(w, req, target)
+		if r.admit(w, req, target) {
+			r.dispatchTarget(w, req, target)
+		}
 		return
 	}
 	if isQuery(req) {
-		r.dispatchForm(w, req)
+		if r.admit(w, req, "") {
+			r.dispatchForm(w, req)
+		}
 		return
 	}
 	r.mux.ServeHTTP(w, req)
