@@ -40,6 +40,8 @@ type Config struct {
 	Clock      *Clock           // nil: a real-time clock
 	Region     string           // DefaultRegion when empty
 	Account    string           // DefaultAccount when empty
+	// MaxLongPolls caps concurrent waiting receives (0: the service default).
+	MaxLongPolls int
 }
 
 // Core is one running instance of the embedded cloud.
@@ -112,7 +114,7 @@ func Open(cfg Config) (*Core, error) {
 func (c *Core) openServices() error {
 	q, err := queue.Open(queue.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
-		Region: c.cfg.Region, Account: c.cfg.Account,
+		Region: c.cfg.Region, Account: c.cfg.Account, MaxLongPolls: c.cfg.MaxLongPolls,
 	})
 	if err != nil {
 		return fmt.Errorf("queues: %w", err)

@@ -103,8 +103,8 @@ func (s *Service) deleteHandles(ctx context.Context, q *queue, handles []string)
 		q.x.remove(r.msgID)
 		ids, which = append(ids, r.msgID), append(which, i)
 	}
-	if len(ids) > 0 && q.fifo {
-		q.wake() // the group may deliver its next message
+	if len(ids) > 0 && (q.fifo || q.x.notVisible+int64(len(ids)) >= maxInflight) {
+		q.wake() // the group may deliver its next message, or the in-flight quota has room again
 	}
 	q.armTimer(now)
 	q.mu.Unlock()

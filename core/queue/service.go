@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dgraph-io/ristretto/v2"
 
@@ -27,7 +28,13 @@ type Config struct {
 	Account        string            // for ARNs and SenderId; "000000000000" when empty
 	CacheBytes     int64             // message body cache budget; 0 means 64 MiB
 	QuotaEmulation bool              // enforce FIFO's 300 calls/s per action
+	MaxLongPolls   int               // concurrent waiting ReceiveMessage calls; 0 means DefaultMaxLongPolls
 }
+
+// DefaultMaxLongPolls caps concurrent long polls when Config.MaxLongPolls is
+// 0: far more consumers than a laptop runs, well below the usual limit of
+// open files.
+const DefaultMaxLongPolls = 1000
 
 // defaultCacheBytes is the body cache budget when Config.CacheBytes is 0.
 const defaultCacheBytes = 64 << 20
@@ -59,6 +66,8 @@ type Service struct {
 	done    chan struct{}
 	wg      sync.WaitGroup
 	once    sync.Once
+
+	longPolls atomic.Int64 // ReceiveMessage calls waiting now
 }
 
 // Open loads every queue from the store and rebuilds their indexes: stored
@@ -74,6 +83,9 @@ func Open(cfg Config) (*Service, error) {
 	}
 	if cfg.Account == "" {
 		cfg.Account = "000000000000"
+	}
+	if cfg.MaxLongPolls <= 0 {
+		cfg.MaxLongPolls = DefaultMaxLongPolls
 	}
 	if cfg.CacheBytes <= 0 {
 		cfg.CacheBytes = defaultCacheBytes

@@ -44,7 +44,7 @@ func bodyLimit(target string) int64 {
 	return defaultJSONBody
 }
 
-// admit caps the body and checks the signature. It reports whether the
+// admit reads the body under its cap and checks the signature. It reports whether the
 // request may be dispatched; when not, the error has been written.
 func (r *Router) admit(w http.ResponseWriter, req *http.Request, target string) bool {
 	limit := bodyLimit(target)
@@ -53,16 +53,18 @@ func (r *Router) admit(w http.ResponseWriter, req *http.Request, target string) 
 			Message: "The request body is larger than the service accepts."})
 		return false
 	}
-	req.Body = http.MaxBytesReader(w, req.Body, limit)
-	if r.auth == nil {
-		return true
-	}
-	body, err := io.ReadAll(req.Body)
+	// The body is read here, whole, for every protocol: the signature
+	// covers it, and a service that does not read it (or has not landed
+	// yet) still cannot be sent more than the cap.
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, limit))
 	if err != nil {
 		writeEdgeError(w, target, bodyError(err))
 		return false
 	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
+	if r.auth == nil {
+		return true
+	}
 	if e := r.auth.verify(req, body); e != nil {
 		writeEdgeError(w, target, e)
 		return false
