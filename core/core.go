@@ -42,6 +42,8 @@ type Config struct {
 	Account    string           // DefaultAccount when empty
 	// MaxLongPolls caps concurrent waiting receives (0: the service default).
 	MaxLongPolls int
+	// StoreFaults, when set, injects storage failures (tests, chaos runs).
+	StoreFaults *store.Faults
 }
 
 // Core is one running instance of the embedded cloud.
@@ -87,18 +89,19 @@ func Open(cfg Config) (*Core, error) {
 		}
 		cfg.DataPath = p
 	}
-	st, err := store.Open(store.Config{Path: cfg.DataPath, Memory: cfg.Memory, Durability: cfg.Durability})
-	if err != nil {
-		return nil, err
-	}
 	c := &Core{
 		cfg:     cfg,
-		store:   st,
 		clock:   cfg.Clock,
 		events:  event.NewBus(),
 		metrics: metrics.NewRegistry(),
 		started: time.Now(),
 	}
+	st, err := store.Open(store.Config{Path: cfg.DataPath, Memory: cfg.Memory, Durability: cfg.Durability,
+		Faults: cfg.StoreFaults, Health: c.storageHealth})
+	if err != nil {
+		return nil, err
+	}
+	c.store = st
 	c.registerCoreMetrics()
 	if err := c.openServices(); err != nil {
 		st.Close()
@@ -123,6 +126,21 @@ func (c *Core) openServices() error {
 	return nil
 }
 
+// storageHealth turns the store's health reports into events for the GUI's
+// banner and the activity log.
+func (c *Core) storageHealth(fault error) {
+	if fault != nil {
+		c.Emit(event.Event{Kind: event.StorageFault, Level: event.Error, Service: "store", Resource: c.DataLabel(),
+			Message: "Writes are failing: " + fault.Error() + ". Reads keep working; free disk space to resume."})
+		return
+	}
+	c.Emit(event.Event{Kind: event.StorageRecovered, Level: event.Info, Service: "store", Resource: c.DataLabel(),
+		Message: "Writes succeed again."})
+}
+
+// StorageFault returns why the database cannot be written now, or nil.
+func (c *Core) StorageFault() error { return c.store.Fault() }
+
 // publisher lets services emit events stamped with the core clock.
 type publisher struct{ c *Core }
 
@@ -137,6 +155,12 @@ func (c *Core) registerCoreMetrics() {
 	m.GaugeFunc("skyport_clock_offset_seconds", "How far the core clock has been fast-forwarded.", func() float64 { return c.clock.Advanced().Seconds() })
 	m.GaugeFunc("skyport_store_commits_total", "Transactions committed by the group-commit writer.", func() float64 { return float64(c.store.Stats().Commits) })
 	m.GaugeFunc("skyport_store_ops_total", "Write operations committed by the group-commit writer.", func() float64 { return float64(c.store.Stats().Ops) })
+	m.GaugeFunc("skyport_store_fault", "1 while the database cannot be written (disk full, device failing).", func() float64 {
+		if c.store.Fault() != nil {
+			return 1
+		}
+		return 0
+	})
 	m.GaugeFunc("skyport_events_dropped_total", "Events dropped for slow subscribers.", func() float64 { return float64(c.events.Dropped()) })
 	m.GaugeFunc("skyport_build_info", "Build information; the value is always 1.", func() float64 { return 1 }, metrics.Label{Name: "version", Value: Version})
 }

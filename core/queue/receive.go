@@ -221,6 +221,7 @@ func (s *Service) receiveOnce(ctx context.Context, q *queue, o *receiveOpts) (ms
 		return nil, wait, false, nil
 	}
 	if qerr := s.persistReceive(ctx, q, dlq, got, moves, expired, deadline, now); qerr != nil {
+		q.undoReceive(o, got, moves, deadline)
 		return nil, nil, false, qerr
 	}
 	if len(got) == 0 {
@@ -246,6 +247,31 @@ func (q *queue) atInflightLimit(o *receiveOpts) ([]Message, <-chan struct{}, boo
 	}
 	return nil, nil, false, errorf(OverLimit, "There are too many messages in flight for queue %s: "+
 		"the limit is %d; delete messages or let their visibility timeout end.", q.name, maxInflight)
+}
+
+// undoReceive puts the index back as it was before a receive whose store
+// write failed: the messages it took are ready again with their receive
+// counts, and those it was moving to the dead-letter queue are back. The
+// caller got an error, so nobody holds them.
+func (q *queue) undoReceive(o *receiveOpts, got []taken, moves []dlqMove, deadline int64) {
+	now := q.s.nowMS()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.deleted {
+		return
+	}
+	for _, t := range got {
+		q.x.undeliver(t.id, deadline, now)
+	}
+	for _, mv := range moves {
+		if _, ok := q.x.msgs[mv.id]; !ok {
+			q.x.insert(mv.id, mv.m.sentAt, now, mv.m.rc, mv.group, now)
+		}
+	}
+	if o.attemptID != "" {
+		delete(q.attempts, o.attemptID)
+	}
+	q.advance(now)
 }
 
 // deadLetterTarget returns the queue's dead-letter queue when it exists and

@@ -196,8 +196,9 @@ func (s *Service) queues() []*queue {
 	return out
 }
 
-// write runs fn in the store's group commit. A store failure (or a context
-// ending) becomes InternalError; an *Error returned by fn passes through.
+// write runs fn in the store's group commit. A storage fault becomes
+// ServiceUnavailable, any other store failure (or a context ending)
+// InternalError; an *Error returned by fn passes through.
 func (s *Service) write(ctx context.Context, fn func(tx *store.Tx) error) *Error {
 	err := s.st.Write(ctx, fn)
 	if err == nil {
@@ -206,6 +207,10 @@ func (s *Service) write(ctx context.Context, fn func(tx *store.Tx) error) *Error
 	var qe *Error
 	if errors.As(err, &qe) {
 		return qe
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		return errorf(ServiceUnavailable, "The service is unavailable: Skyport cannot write its database (%v). "+
+			"Nothing was changed; retry once there is disk space.", err)
 	}
 	return internalError(err)
 }

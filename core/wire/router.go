@@ -110,6 +110,8 @@ type healthReport struct {
 	Region        string  `json:"region"`
 	Account       string  `json:"account"`
 	Clock         clockJS `json:"clock"`
+	// StorageFault says why writes fail now (status "degraded"); empty when healthy.
+	StorageFault string `json:"storage_fault,omitempty"`
 }
 
 type clockJS struct {
@@ -125,8 +127,13 @@ func (r *Router) clockJSON() clockJS {
 
 func (r *Router) health(w http.ResponseWriter, _ *http.Request) {
 	up := r.core.Uptime()
+	status, fault := "ok", ""
+	if err := r.core.StorageFault(); err != nil {
+		status, fault = "degraded", err.Error()
+	}
 	writeJSON(w, http.StatusOK, healthReport{
-		Status:        "ok",
+		Status:        status,
+		StorageFault:  fault,
 		Version:       core.Version,
 		UptimeSeconds: up.Seconds(),
 		Uptime:        up.Round(time.Second).String(),
