@@ -80,9 +80,22 @@ func writeEdgeError(w http.ResponseWriter, target string, e *Error) {
 	}
 	service, _, _ := strings.Cut(target, ".")
 	switch service {
-	case "AmazonSQS":
+	case "AmazonSQS": // query-compatible: SQS's own codes, as the query protocol
 		writeSQSJSONError(w, e, "")
 	default:
+		if alt, ok := jsonAuthErrors[e.Code]; ok {
+			e = &Error{Code: alt.Code, Status: alt.Status, Message: e.Message}
+		}
 		writeJSONError(w, e)
 	}
+}
+
+// jsonAuthErrors are the names and statuses the JSON-only services
+// (Kinesis, Step Functions, …) give the SigV4 failures that the query
+// services call InvalidClientTokenId, SignatureDoesNotMatch and so on.
+var jsonAuthErrors = map[string]Error{
+	"MissingAuthenticationToken": {Code: "MissingAuthenticationTokenException", Status: http.StatusForbidden},
+	"IncompleteSignature":        {Code: "IncompleteSignatureException", Status: http.StatusBadRequest},
+	"InvalidClientTokenId":       {Code: "UnrecognizedClientException", Status: http.StatusBadRequest},
+	"SignatureDoesNotMatch":      {Code: "InvalidSignatureException", Status: http.StatusBadRequest},
 }

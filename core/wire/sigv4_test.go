@@ -417,3 +417,47 @@ aws_secret_access_key = secret+two
 		}
 	}
 }
+
+// The JSON-only protocols (Kinesis, Step Functions) name the same failures
+// as those services do; the check runs at the edge, before any service.
+func TestSigV4JSONServiceNames(t *testing.T) {
+	e := signedEnv(t)
+	const body = `{"StreamName":"s"}`
+	build := func(secret, key string) *http.Request {
+		r, err := http.NewRequest(http.MethodPost, e.srv.URL()+"/", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		r.Header.Set("X-Amz-Target", "Kinesis_20131202.DescribeStream")
+		if secret != "" {
+			err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: key, SecretAccessKey: secret},
+				r, sha256hex(body), "kinesis", "us-east-1", time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return r
+	}
+	for _, c := range []struct {
+		req    *http.Request
+		status int
+		code   string
+	}{
+		{build("wrong", testKey), 400, "InvalidSignatureException"},
+		{build(testSecret, "AKIANOBODY"), 400, "UnrecognizedClientException"},
+		{build("", ""), 403, "MissingAuthenticationTokenException"},
+	} {
+		r := do(t, c.req)
+		var got struct {
+			Type string `json:"__type"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &got); err != nil || r.status != c.status || got.Type != c.code {
+			t.Errorf("want %d %s, got %d %s", c.status, c.code, r.status, r.body)
+		}
+	}
+	// A valid signature passes the edge (the service itself has not landed).
+	if r := do(t, build(testSecret, testKey)); !strings.Contains(r.body, "UnknownOperationException") {
+		t.Fatalf("valid Kinesis signature did not reach the dispatcher: %d %s", r.status, r.body)
+	}
+}
