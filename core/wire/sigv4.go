@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,6 +42,29 @@ type verifier struct {
 	// a client makes with its real clock. The 15-minute window is about the
 	// client's clock against real time, not about service semantics.
 	now func() time.Time
+
+	keys sync.Map // "secret\x00date/region/service" → derived signing key
+	nkey atomic.Int32
+}
+
+// maxCachedKeys bounds the derived-key cache (a key per access key, day,
+// region and service in use).
+const maxCachedKeys = 1024
+
+// signingKey derives (or reuses) the key for secret and scope: four HMACs
+// that would otherwise run on every request.
+func (v *verifier) signingKey(secret, date, region, service string) []byte {
+	id := secret + "\x00" + date + "/" + region + "/" + service
+	if k, ok := v.keys.Load(id); ok {
+		return k.([]byte)
+	}
+	k := signingKey(secret, date, region, service)
+	if v.nkey.Add(1) > maxCachedKeys {
+		v.keys.Clear()
+		v.nkey.Store(1)
+	}
+	v.keys.Store(id, k)
+	return k
 }
 
 // signedRequest is what a request says about its signature, from either form.
@@ -93,7 +118,7 @@ func (v *verifier) verify(req *http.Request, body []byte) *Error {
 	canonical := canonicalRequest(req, sr, payload)
 	scope := strings.Join([]string{sr.date, sr.region, sr.service, sigV4Terminator}, "/")
 	toSign := strings.Join([]string{sigV4Algorithm, sr.amzDate, scope, hexSHA256([]byte(canonical))}, "\n")
-	want := hex.EncodeToString(hmacSHA256(signingKey(secret, sr.date, sr.region, sr.service), toSign))
+	want := hex.EncodeToString(hmacSHA256(v.signingKey(secret, sr.date, sr.region, sr.service), toSign))
 	if !hmac.Equal([]byte(want), []byte(strings.ToLower(sr.signature))) {
 		return signatureMismatch("The request signature we calculated does not match the signature you provided. " +
 			"Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
