@@ -42,6 +42,9 @@ type Config struct {
 	Account    string           // DefaultAccount when empty
 	// MaxLongPolls caps concurrent waiting receives (0: the service default).
 	MaxLongPolls int
+	// MaxInflight lowers the in-flight quota per queue (0: AWS's 120,000),
+	// to try consumers against it without that many messages.
+	MaxInflight int
 	// StoreFaults, when set, injects storage failures (tests, chaos runs).
 	StoreFaults *store.Faults
 }
@@ -117,7 +120,7 @@ func Open(cfg Config) (*Core, error) {
 func (c *Core) openServices() error {
 	q, err := queue.Open(queue.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
-		Region: c.cfg.Region, Account: c.cfg.Account, MaxLongPolls: c.cfg.MaxLongPolls,
+		Region: c.cfg.Region, Account: c.cfg.Account, MaxLongPolls: c.cfg.MaxLongPolls, MaxInflight: c.cfg.MaxInflight,
 	})
 	if err != nil {
 		return fmt.Errorf("queues: %w", err)

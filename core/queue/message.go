@@ -105,7 +105,7 @@ func (s *Service) deleteHandles(ctx context.Context, q *queue, handles []string)
 		q.x.remove(r.msgID)
 		ids, which = append(ids, r.msgID), append(which, i)
 	}
-	if len(ids) > 0 && (q.fifo || q.x.notVisible+int64(len(ids)) >= maxInflight) {
+	if len(ids) > 0 && (q.fifo || q.x.notVisible+int64(len(ids)) >= int64(q.s.cfg.MaxInflight)) {
 		q.wake() // the group may deliver its next message, or the in-flight quota has room again
 	}
 	q.armTimer(now)

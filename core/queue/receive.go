@@ -181,7 +181,7 @@ func (s *Service) receiveOnce(ctx context.Context, q *queue, o *receiveOpts) (ms
 			return msgs, nil, false, qerr
 		}
 	}
-	room := maxInflight - q.x.notVisible
+	room := int64(q.s.cfg.MaxInflight) - q.x.notVisible
 	if room <= 0 {
 		return q.atInflightLimit(o)
 	}
@@ -246,7 +246,7 @@ func (q *queue) atInflightLimit(o *receiveOpts) ([]Message, <-chan struct{}, boo
 		return nil, nil, false, nil
 	}
 	return nil, nil, false, errorf(OverLimit, "There are too many messages in flight for queue %s: "+
-		"the limit is %d; delete messages or let their visibility timeout end.", q.name, maxInflight)
+		"the limit is %d; delete messages or let their visibility timeout end.", q.name, q.s.cfg.MaxInflight)
 }
 
 // undoReceive puts the index back as it was before a receive whose store

@@ -29,6 +29,7 @@ type Config struct {
 	CacheBytes     int64             // message body cache budget; 0 means 64 MiB
 	QuotaEmulation bool              // enforce FIFO's 300 calls/s per action
 	MaxLongPolls   int               // concurrent waiting ReceiveMessage calls; 0 means DefaultMaxLongPolls
+	MaxInflight    int               // messages in flight per queue; 0 means AWS's 120,000
 }
 
 // DefaultMaxLongPolls caps concurrent long polls when Config.MaxLongPolls is
@@ -83,6 +84,9 @@ func Open(cfg Config) (*Service, error) {
 	}
 	if cfg.Account == "" {
 		cfg.Account = "000000000000"
+	}
+	if cfg.MaxInflight <= 0 {
+		cfg.MaxInflight = maxInflight
 	}
 	if cfg.MaxLongPolls <= 0 {
 		cfg.MaxLongPolls = DefaultMaxLongPolls

@@ -205,3 +205,38 @@ func TestLongPollCapOverTheWire(t *testing.T) {
 		}
 	}
 }
+
+// The in-flight quota over both protocols (lowered to 3 so the test need
+// not hold 120,000 messages; core/queue tests the real number): a standard
+// queue's short poll gets OverLimit, 403, in each protocol's shape; a FIFO
+// queue returns nothing, without an error.
+func TestInflightQuotaOverTheWire(t *testing.T) {
+	e := start(t, core.Config{MaxInflight: 3})
+	std := e.createQueue(t, "quota", nil)
+	fifo := e.createQueue(t, "quota.fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"})
+	for i := 0; i < 5; i++ {
+		body := fmt.Sprint("m", i)
+		if _, err := e.sqs.SendMessage(e.ctx, &sqs.SendMessageInput{QueueUrl: &std, MessageBody: &body}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.sqs.SendMessage(e.ctx, &sqs.SendMessageInput{QueueUrl: &fifo, MessageBody: &body, MessageGroupId: aws.String(fmt.Sprint("g", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{std, fifo} {
+		out, err := e.sqs.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: &q, MaxNumberOfMessages: 10})
+		if err != nil || len(out.Messages) != 3 {
+			t.Fatalf("receive up to the quota on %s: %d messages, %v", q, len(out.Messages), err)
+		}
+	}
+	_, err := e.sqs.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: &std})
+	wantCode(t, err, "OverLimit")
+	wantStatus(t, err, http.StatusForbidden)
+	status, body := postForm(t, e.srv.URL(), url.Values{"Action": {"ReceiveMessage"}, "Version": {"2012-11-05"}, "QueueUrl": {std}})
+	wantXMLError(t, response{status: status, body: body}, 403, "OverLimit")
+
+	out, err := e.sqs.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: &fifo, MaxNumberOfMessages: 10})
+	if err != nil || len(out.Messages) != 0 {
+		t.Fatalf("FIFO receive at the quota: %v %v", out, err)
+	}
+}
