@@ -44,8 +44,8 @@ func bodyLimit(target string) int64 {
 	return defaultJSONBody
 }
 
-// admit reads the body under its cap and checks the signature. It reports whether the
-// request may be dispatched; when not, the error has been written.
+// admit reads the body under its cap and checks the signature. It reports
+// whether the request may be dispatched; when not, the error is written.
 func (r *Router) admit(w http.ResponseWriter, req *http.Request, target string) bool {
 	limit := bodyLimit(target)
 	if req.ContentLength > limit {

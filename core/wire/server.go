@@ -34,10 +34,12 @@ type Timeouts struct {
 	Idle       time.Duration // a keep-alive connection waiting for its next request
 }
 
-// DefaultTimeouts are the listener's timeouts unless WithTimeouts says
+// DefaultTimeouts returns the listener's timeouts unless WithTimeouts says
 // otherwise. None bounds writing a response: a long poll (up to 20 s) is a
 // response that takes its time on purpose.
-var DefaultTimeouts = Timeouts{ReadHeader: 10 * time.Second, Read: 60 * time.Second, Idle: 120 * time.Second}
+func DefaultTimeouts() Timeouts {
+	return Timeouts{ReadHeader: 10 * time.Second, Read: 60 * time.Second, Idle: 120 * time.Second}
+}
 
 // Option configures a listener.
 type Option func(*options)
@@ -72,7 +74,7 @@ func WithTimeouts(t Timeouts) Option {
 // Listen binds addr (host:port; port 0 picks a free one) and serves c on it
 // in the background until Shutdown.
 func Listen(c *core.Core, addr string, opts ...Option) (*Server, error) {
-	o := options{timeouts: DefaultTimeouts}
+	o := options{timeouts: DefaultTimeouts()}
 	for _, opt := range opts {
 		opt(&o)
 	}
