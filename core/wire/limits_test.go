@@ -100,7 +100,7 @@ func TestBodyCapsPerProtocol(t *testing.T) {
 // they hang on, other clients are served.
 func TestSlowClientsDoNotStarveOthers(t *testing.T) {
 	e := start(t, core.Config{}, wire.WithTimeouts(wire.Timeouts{
-		ReadHeader: 300 * time.Millisecond, Read: 600 * time.Millisecond, Idle: 400 * time.Millisecond}))
+		ReadHeader: time.Second, Read: 2 * time.Second, Idle: time.Second}))
 	addr := e.srv.Addr().String()
 	dial := func() net.Conn {
 		c, err := net.Dial("tcp", addr)
