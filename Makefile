@@ -13,7 +13,7 @@ APT_BUILD := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-
              libxinerama-dev libxi-dev libxxf86vm-dev
 APT_TEST  := xvfb xauth xdotool x11-apps imagemagick
 
-.PHONY: run test build deps deps-test vet unit race window-test bench clean
+.PHONY: run test build deps deps-test vet unit race window-test bench soak clean
 
 run: build
 	./$(BIN)
@@ -47,6 +47,14 @@ window-test: build
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./core/...
+
+# Soak: mixed load through the AWS SDK against a `skyport serve` child that is
+# SIGKILLed and restarted during the run, then a ledger check (nothing lost,
+# no FIFO duplicate, no acknowledged delete back), peak RSS and database size.
+# `make unit` runs the same test for 60 s; this runs it for SOAK_DURATION.
+SOAK_DURATION ?= 10m
+soak:
+	$(GO) test -count=1 -v -timeout 0 -run '^TestSoak$$' ./soak/ -soak.duration=$(SOAK_DURATION)
 
 clean:
 	rm -rf $(BUILD)

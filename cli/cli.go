@@ -32,6 +32,9 @@ type Options struct {
 	DataPath   string
 	Memory     bool
 	Durability store.Durability
+	// Credentials is a file of access key / secret pairs; when set, every
+	// AWS request must carry a valid SigV4 signature by one of them.
+	Credentials string
 }
 
 // GUI starts the desktop app with the given options; main supplies it so this
@@ -97,6 +100,7 @@ func coreFlags(fs *flag.FlagSet, o *Options, durability *string) {
 	fs.StringVar(&o.DataPath, "data", "", "database `file` (default: the user config dir's skyport/default.db)")
 	fs.BoolVar(&o.Memory, "memory", false, "keep everything in memory; nothing is written to disk")
 	fs.StringVar(durability, "durability", "full", "`full` (fsync every commit) or relaxed (fsync at checkpoints)")
+	fs.StringVar(&o.Credentials, "credentials", "", "`file` of 'ACCESS_KEY SECRET' lines: verify every request's SigV4 signature")
 }
 
 func runGUI(args []string, env Env) int {
@@ -171,11 +175,19 @@ func statusFor(err error) int {
 // Start opens the core and its listener as both the GUI and serve do.
 // Failures are startup errors (exit status 2).
 func Start(o Options) (*core.Core, *wire.Server, error) {
+	var opts []wire.Option
+	if o.Credentials != "" {
+		creds, err := wire.LoadCredentials(o.Credentials)
+		if err != nil {
+			return nil, nil, startupError{err}
+		}
+		opts = append(opts, wire.WithCredentials(creds))
+	}
 	c, err := core.Open(core.Config{DataPath: o.DataPath, Memory: o.Memory, Durability: o.Durability})
 	if err != nil {
 		return nil, nil, startupError{err}
 	}
-	srv, err := wire.Listen(c, o.Addr)
+	srv, err := wire.Listen(c, o.Addr, opts...)
 	if err != nil {
 		c.Close()
 		return nil, nil, startupError{err}

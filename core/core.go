@@ -49,6 +49,13 @@ type Config struct {
 	// GatewayAnyPort gives an API defined without a port any free port
 	// instead of the first free one from 8080 (tests).
 	GatewayAnyPort bool
+	// MaxLongPolls caps concurrent waiting receives (0: the service default).
+	MaxLongPolls int
+	// MaxInflight lowers the in-flight quota per queue (0: AWS's 120,000),
+	// to try consumers against it without that many messages.
+	MaxInflight int
+	// StoreFaults, when set, injects storage failures (tests, chaos runs).
+	StoreFaults *store.Faults
 }
 
 // StreamOptions tunes the stream service (all off by default).
@@ -106,18 +113,19 @@ func Open(cfg Config) (*Core, error) {
 		}
 		cfg.DataPath = p
 	}
-	st, err := store.Open(store.Config{Path: cfg.DataPath, Memory: cfg.Memory, Durability: cfg.Durability})
-	if err != nil {
-		return nil, err
-	}
 	c := &Core{
 		cfg:     cfg,
-		store:   st,
 		clock:   cfg.Clock,
 		events:  event.NewBus(),
 		metrics: metrics.NewRegistry(),
 		started: time.Now(),
 	}
+	st, err := store.Open(store.Config{Path: cfg.DataPath, Memory: cfg.Memory, Durability: cfg.Durability,
+		Faults: cfg.StoreFaults, Health: c.storageHealth})
+	if err != nil {
+		return nil, err
+	}
+	c.store = st
 	c.registerCoreMetrics()
 	if err := c.openServices(); err != nil {
 		st.Close()
@@ -157,7 +165,7 @@ func (c *Core) openServices() error {
 func (c *Core) openQueues() error {
 	q, err := queue.Open(queue.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
-		Region: c.cfg.Region, Account: c.cfg.Account,
+		Region: c.cfg.Region, Account: c.cfg.Account, MaxLongPolls: c.cfg.MaxLongPolls, MaxInflight: c.cfg.MaxInflight,
 	})
 	if err != nil {
 		return err
@@ -218,6 +226,21 @@ func (c *Core) closeServices() error {
 	return errors.Join(errs...)
 }
 
+// storageHealth turns the store's health reports into events for the GUI's
+// banner and the activity log.
+func (c *Core) storageHealth(fault error) {
+	if fault != nil {
+		c.Emit(event.Event{Kind: event.StorageFault, Level: event.Error, Service: "store", Resource: c.DataLabel(),
+			Message: "Writes are failing: " + fault.Error() + ". Reads keep working; free disk space to resume."})
+		return
+	}
+	c.Emit(event.Event{Kind: event.StorageRecovered, Level: event.Info, Service: "store", Resource: c.DataLabel(),
+		Message: "Writes succeed again."})
+}
+
+// StorageFault returns why the database cannot be written now, or nil.
+func (c *Core) StorageFault() error { return c.store.Fault() }
+
 // publisher lets services emit events stamped with the core clock.
 type publisher struct{ c *Core }
 
@@ -238,6 +261,12 @@ func (c *Core) registerCoreMetrics() {
 	m.GaugeFunc("skyport_clock_offset_seconds", "How far the core clock has been fast-forwarded.", func() float64 { return c.clock.Advanced().Seconds() })
 	m.GaugeFunc("skyport_store_commits_total", "Transactions committed by the group-commit writer.", func() float64 { return float64(c.store.Stats().Commits) })
 	m.GaugeFunc("skyport_store_ops_total", "Write operations committed by the group-commit writer.", func() float64 { return float64(c.store.Stats().Ops) })
+	m.GaugeFunc("skyport_store_fault", "1 while the database cannot be written (disk full, device failing).", func() float64 {
+		if c.store.Fault() != nil {
+			return 1
+		}
+		return 0
+	})
 	m.GaugeFunc("skyport_events_dropped_total", "Events dropped for slow subscribers.", func() float64 { return float64(c.events.Dropped()) })
 	m.GaugeFunc("skyport_build_info", "Build information; the value is always 1.", func() float64 { return 1 }, metrics.Label{Name: "version", Value: Version})
 }

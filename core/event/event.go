@@ -49,6 +49,11 @@ const (
 	MessageReceived Kind = "message.received"
 	MessageDeleted  Kind = "message.deleted"
 	ExecutionStep   Kind = "execution.step"
+	// StorageFault: the database cannot be written (disk full, device
+	// failing); writes fail with ServiceUnavailable, reads go on. The GUI
+	// shows a banner until StorageRecovered.
+	StorageFault     Kind = "storage.fault"
+	StorageRecovered Kind = "storage.recovered"
 )
 
 // Kinds of events the topic service emits.

@@ -39,6 +39,9 @@ const (
 	RequestThrottled             Code = "RequestThrottled"
 	InvalidAddress               Code = "InvalidAddress"
 	InternalError                Code = "InternalError"
+	// ServiceUnavailable: the store cannot be written (disk full, device
+	// failing); the call changed nothing and may be retried.
+	ServiceUnavailable Code = "ServiceUnavailable"
 )
 
 // Error is a failed call: the AWS code and a message in AWS's words.

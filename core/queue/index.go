@@ -351,6 +351,20 @@ func (x *index) deliver(id int64, m meta, deadline int64, g *group) taken {
 	return taken{id: id, rc: m.rc, sentAt: m.sentAt, group: g.name}
 }
 
+// undeliver takes back a delivery whose receive failed: a message still in
+// flight until deadline (nothing else touched it) gets its receive count
+// back and becomes due now; advance then makes it ready.
+func (x *index) undeliver(id int64, deadline, now int64) {
+	m, ok := x.msgs[id]
+	if !ok || m.state() != stInflight || m.visibleAt != deadline || m.rc == 0 {
+		return
+	}
+	m.rc--
+	m.visibleAt = now
+	x.msgs[id] = m
+	x.inflight.push(due{now, id})
+}
+
 // removeMeta forgets a message in any state, leaving its group's upkeep to
 // the caller.
 func (x *index) removeMeta(id int64, m meta) {

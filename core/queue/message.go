@@ -78,6 +78,7 @@ func (s *Service) deleteHandles(ctx context.Context, q *queue, handles []string)
 	}
 	var ids []int64
 	var which []int
+	var removed []removedMeta
 	now := s.nowMS()
 	q.mu.Lock()
 	q.advance(now)
@@ -100,11 +101,12 @@ func (s *Service) deleteHandles(ctx context.Context, q *queue, handles []string)
 			errs[i] = handleExpired(handles[i])
 			continue
 		}
+		removed = append(removed, removedMeta{id: r.msgID, m: m, group: q.x.groupName(m)})
 		q.x.remove(r.msgID)
 		ids, which = append(ids, r.msgID), append(which, i)
 	}
-	if len(ids) > 0 && q.fifo {
-		q.wake() // the group may deliver its next message
+	if len(ids) > 0 && (q.fifo || q.x.notVisible+int64(len(ids)) >= int64(q.s.cfg.MaxInflight)) {
+		q.wake() // the group may deliver its next message, or the in-flight quota has room again
 	}
 	q.armTimer(now)
 	q.mu.Unlock()
@@ -120,6 +122,7 @@ func (s *Service) deleteHandles(ctx context.Context, q *queue, handles []string)
 		return nil
 	})
 	if qerr != nil {
+		q.restoreDeleted(removed) // still stored: a retried delete must find them
 		for _, i := range which {
 			errs[i] = qerr
 		}
@@ -312,4 +315,34 @@ func (s *Service) PurgeQueue(ctx context.Context, name string) error {
 	s.addCleanup(cleanup{queueID: q.id, below: below})
 	s.emit(event.ResourceChanged, event.Info, name, "purged queue "+name)
 	return nil
+}
+
+// removedMeta is a message taken out of the index before the store write
+// that deletes it, kept to put it back if that write fails.
+type removedMeta struct {
+	id    int64
+	m     meta
+	group string
+}
+
+// restoreDeleted puts messages back into the index as they were (in flight until
+// their deadline) after the write that should have deleted them failed, so
+// that the index keeps matching the store. On a FIFO queue a restored
+// message rejoins its group's ring at the end.
+func (q *queue) restoreDeleted(removed []removedMeta) {
+	if len(removed) == 0 {
+		return
+	}
+	now := q.s.nowMS()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.deleted {
+		return
+	}
+	for _, r := range removed {
+		if _, ok := q.x.msgs[r.id]; !ok {
+			q.x.insert(r.id, r.m.sentAt, r.m.visibleAt, r.m.rc, r.group, now)
+		}
+	}
+	q.advance(now)
 }

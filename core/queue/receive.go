@@ -59,6 +59,7 @@ func (s *Service) ReceiveMessage(ctx context.Context, name string, in ReceiveInp
 	defer func() {
 		if timer != nil {
 			timer.Stop()
+			s.longPolls.Add(-1)
 		}
 	}()
 	for {
@@ -75,6 +76,9 @@ func (s *Service) ReceiveMessage(ctx context.Context, name string, in ReceiveInp
 			return []Message{}, nil
 		}
 		if timer == nil {
+			if err := s.startLongPoll(); err != nil {
+				return nil, err
+			}
 			timer = s.clock.NewTimer(secondsDuration(o.wait))
 		}
 		select {
@@ -88,6 +92,22 @@ func (s *Service) ReceiveMessage(ctx context.Context, name string, in ReceiveInp
 		}
 	}
 }
+
+// startLongPoll takes one of the service's long-poll slots, or reports
+// OverLimit when Config.MaxLongPolls calls are waiting already. Each waiting
+// call holds a connection and a goroutine; the cap keeps a flood of
+// pollers from exhausting file descriptors.
+func (s *Service) startLongPoll() *Error {
+	if n := s.longPolls.Add(1); n > int64(s.cfg.MaxLongPolls) {
+		s.longPolls.Add(-1)
+		return errorf(OverLimit, "Too many concurrent long polls: %d ReceiveMessage calls are waiting already "+
+			"(the limit is %d). Retry later, or poll with a shorter WaitTimeSeconds.", n-1, s.cfg.MaxLongPolls)
+	}
+	return nil
+}
+
+// LongPolls returns the number of ReceiveMessage calls waiting now.
+func (s *Service) LongPolls() int { return int(s.longPolls.Load()) }
 
 // receiveOptions validates a ReceiveInput against the queue.
 func (q *queue) receiveOptions(in ReceiveInput) (*receiveOpts, *Error) {
@@ -161,9 +181,9 @@ func (s *Service) receiveOnce(ctx context.Context, q *queue, o *receiveOpts) (ms
 			return msgs, nil, false, qerr
 		}
 	}
-	if q.x.notVisible >= maxInflight {
-		q.mu.Unlock()
-		return nil, nil, false, errorf(OverLimit, "There are too many messages in flight for queue %s (the limit is %d).", q.name, maxInflight)
+	room := int64(q.s.cfg.MaxInflight) - q.x.notVisible
+	if room <= 0 {
+		return q.atInflightLimit(o)
 	}
 	vt := q.conf.visibility
 	if o.vt != nil {
@@ -173,7 +193,7 @@ func (s *Service) receiveOnce(ctx context.Context, q *queue, o *receiveOpts) (ms
 	retention := int64(q.conf.retention) * 1000
 	var moves []dlqMove
 	var expired []int64
-	got := q.x.take(o.max, deadline, func(id int64, m meta) verdict {
+	got := q.x.take(int(min(int64(o.max), room)), deadline, func(id int64, m meta) verdict {
 		if m.sentAt+retention <= now {
 			expired = append(expired, id)
 			return drop
@@ -201,6 +221,7 @@ func (s *Service) receiveOnce(ctx context.Context, q *queue, o *receiveOpts) (ms
 		return nil, wait, false, nil
 	}
 	if qerr := s.persistReceive(ctx, q, dlq, got, moves, expired, deadline, now); qerr != nil {
+		q.undoReceive(o, got, moves, deadline)
 		return nil, nil, false, qerr
 	}
 	if len(got) == 0 {
@@ -208,6 +229,49 @@ func (s *Service) receiveOnce(ctx context.Context, q *queue, o *receiveOpts) (ms
 	}
 	msgs, qerr = s.messages(q, o, got, now)
 	return msgs, nil, false, qerr
+}
+
+// atInflightLimit answers a receive while the queue has the most messages
+// in flight that SQS allows (the quotas pages of the developer guide): a
+// short poll on a standard queue fails with OverLimit; a long poll waits
+// (deletes make room and wake it) and a FIFO queue returns nothing, without
+// an error. Callers hold q.mu; it is released.
+func (q *queue) atInflightLimit(o *receiveOpts) ([]Message, <-chan struct{}, bool, *Error) {
+	defer q.mu.Unlock()
+	if o.wait > 0 {
+		q.waiters++
+		return nil, q.avail, false, nil
+	}
+	if q.fifo {
+		return nil, nil, false, nil
+	}
+	return nil, nil, false, errorf(OverLimit, "There are too many messages in flight for queue %s: "+
+		"the limit is %d; delete messages or let their visibility timeout end.", q.name, q.s.cfg.MaxInflight)
+}
+
+// undoReceive puts the index back as it was before a receive whose store
+// write failed: the messages it took are ready again with their receive
+// counts, and those it was moving to the dead-letter queue are back. The
+// caller got an error, so nobody holds them.
+func (q *queue) undoReceive(o *receiveOpts, got []taken, moves []dlqMove, deadline int64) {
+	now := q.s.nowMS()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.deleted {
+		return
+	}
+	for _, t := range got {
+		q.x.undeliver(t.id, deadline, now)
+	}
+	for _, mv := range moves {
+		if _, ok := q.x.msgs[mv.id]; !ok {
+			q.x.insert(mv.id, mv.m.sentAt, now, mv.m.rc, mv.group, now)
+		}
+	}
+	if o.attemptID != "" {
+		delete(q.attempts, o.attemptID)
+	}
+	q.advance(now)
 }
 
 // deadLetterTarget returns the queue's dead-letter queue when it exists and

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dgraph-io/ristretto/v2"
 
@@ -27,7 +28,14 @@ type Config struct {
 	Account        string            // for ARNs and SenderId; "000000000000" when empty
 	CacheBytes     int64             // message body cache budget; 0 means 64 MiB
 	QuotaEmulation bool              // enforce FIFO's 300 calls/s per action
+	MaxLongPolls   int               // concurrent waiting ReceiveMessage calls; 0 means DefaultMaxLongPolls
+	MaxInflight    int               // messages in flight per queue; 0 means AWS's 120,000
 }
+
+// DefaultMaxLongPolls caps concurrent long polls when Config.MaxLongPolls is
+// 0: far more consumers than a laptop runs, well below the usual limit of
+// open files.
+const DefaultMaxLongPolls = 1000
 
 // defaultCacheBytes is the body cache budget when Config.CacheBytes is 0.
 const defaultCacheBytes = 64 << 20
@@ -60,6 +68,8 @@ type Service struct {
 	done    chan struct{}
 	wg      sync.WaitGroup
 	once    sync.Once
+
+	longPolls atomic.Int64 // ReceiveMessage calls waiting now
 }
 
 // Open loads every queue from the store and rebuilds their indexes: stored
@@ -75,6 +85,12 @@ func Open(cfg Config) (*Service, error) {
 	}
 	if cfg.Account == "" {
 		cfg.Account = "000000000000"
+	}
+	if cfg.MaxInflight <= 0 {
+		cfg.MaxInflight = maxInflight
+	}
+	if cfg.MaxLongPolls <= 0 {
+		cfg.MaxLongPolls = DefaultMaxLongPolls
 	}
 	if cfg.CacheBytes <= 0 {
 		cfg.CacheBytes = defaultCacheBytes
@@ -185,8 +201,9 @@ func (s *Service) queues() []*queue {
 	return out
 }
 
-// write runs fn in the store's group commit. A store failure (or a context
-// ending) becomes InternalError; an *Error returned by fn passes through.
+// write runs fn in the store's group commit. A storage fault becomes
+// ServiceUnavailable, any other store failure (or a context ending)
+// InternalError; an *Error returned by fn passes through.
 func (s *Service) write(ctx context.Context, fn func(tx *store.Tx) error) *Error {
 	err := s.st.Write(ctx, fn)
 	if err == nil {
@@ -195,6 +212,10 @@ func (s *Service) write(ctx context.Context, fn func(tx *store.Tx) error) *Error
 	var qe *Error
 	if errors.As(err, &qe) {
 		return qe
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		return errorf(ServiceUnavailable, "The service is unavailable: Skyport cannot write its database (%v). "+
+			"Nothing was changed; retry once there is disk space.", err)
 	}
 	return internalError(err)
 }

@@ -22,7 +22,7 @@ const (
 	maxTags              = 50
 	maxTagKeyLen         = 128
 	maxTagValueLen       = 256
-	maxInflight          = 120000
+	maxInflight          = 120000 // per queue, standard and (since 2024) FIFO alike
 	maxVisibility        = 43200
 	maxWait              = 20
 	maxDelay             = 900

@@ -75,6 +75,12 @@ type Config struct {
 	Memory     bool       // no disk at all (tests, --memory); Path is ignored
 	Durability Durability // Full (default) or Relaxed
 	MaxBatch   int        // max writes per transaction; 0 means DefaultMaxBatch
+	// Health, when set, is told on the writer goroutine when transactions
+	// start failing with ErrUnavailable (the fault) and when one commits
+	// again (nil). It must not block.
+	Health func(fault error)
+	// Faults, when set, lets a test (or a chaos run) make commits fail.
+	Faults *Faults
 }
 
 // Sentinel errors returned (wrapped) by this package; test with errors.Is.

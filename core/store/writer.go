@@ -56,6 +56,9 @@ type writer struct {
 	stmts      map[string]*sql.Stmt
 	batch      []*op
 	exited     chan struct{}
+	faults     *Faults               // injected failures (nil: none)
+	health     func(error)           // Config.Health
+	fault      atomic.Pointer[error] // set while transactions fail for storage faults
 	counters
 }
 
@@ -156,7 +159,7 @@ func (w *writer) next() *op {
 // one transaction, then commits and acknowledges them.
 func (w *writer) runBatch() {
 	if err := w.exec(ctlBegin); err != nil {
-		w.fail(fmt.Errorf("store %s: begin: %w", w.path, err), true)
+		w.fail(w.wrap("begin", err), true)
 		return
 	}
 	for o := w.batch[0]; o != nil; o = w.next() {
@@ -166,12 +169,26 @@ func (w *writer) runBatch() {
 			return
 		}
 	}
+	if err := w.faults.current(); err != nil {
+		w.rollback()
+		w.fail(unavailable(w.path, fmt.Errorf("commit: %w", err)), true)
+		return
+	}
 	if err := w.exec(ctlCommit); err != nil {
 		w.rollback()
-		w.fail(fmt.Errorf("store %s: commit: %w", w.path, err), true)
+		w.fail(w.wrap("commit", err), true)
 		return
 	}
 	w.ack()
+}
+
+// wrap describes a failed control statement, as ErrUnavailable when the
+// storage is at fault.
+func (w *writer) wrap(step string, err error) error {
+	if isStorageFault(err) {
+		return unavailable(w.path, fmt.Errorf("%s: %w", step, err))
+	}
+	return fmt.Errorf("store %s: %s: %w", w.path, step, err)
 }
 
 // runOp runs o in its own savepoint, rolled back if o fails. The error
@@ -181,13 +198,19 @@ func (w *writer) runOp(o *op) error {
 		return fmt.Errorf("store %s: savepoint: %w", w.path, err)
 	}
 	o.err = w.call(o.fn)
+	if isStorageFault(o.err) {
+		o.err = unavailable(w.path, o.err)
+	}
 	if o.err != nil {
 		if err := w.exec(ctlRollbackTo); err != nil {
+			if errors.Is(o.err, ErrUnavailable) { // SQLite rolled back the transaction for it
+				return o.err
+			}
 			return fmt.Errorf("store %s: transaction aborted by a failed write (%v): %w", w.path, o.err, err)
 		}
 	}
 	if err := w.exec(ctlRelease); err != nil {
-		return fmt.Errorf("store %s: release savepoint: %w", w.path, err)
+		return w.wrap("release savepoint", err)
 	}
 	return nil
 }
@@ -232,14 +255,20 @@ func (w *writer) fail(err error, all bool) {
 	w.ack()
 }
 
-// ack records the batch in the counters, then wakes every caller.
+// ack records the batch in the counters and the store's health, then
+// wakes every caller.
 func (w *writer) ack() {
 	var failed uint64
+	var fault error
 	for _, o := range w.batch {
 		if o.err != nil {
 			failed++
+			if fault == nil && errors.Is(o.err, ErrUnavailable) {
+				fault = o.err
+			}
 		}
 	}
+	w.noteHealth(fault)
 	w.commits.Add(1)
 	w.ops.Add(uint64(len(w.batch)))
 	w.failed.Add(failed)

@@ -25,6 +25,7 @@ type Router struct {
 
 	closing   chan struct{}
 	closeOnce sync.Once
+	auth      *verifier // nil: signatures are accepted unchecked
 }
 
 // NewRouter returns the handler for c; url reports the public endpoint URL
@@ -55,11 +56,15 @@ func (r *Router) Shutdown() {
 // to Skyport's own endpoints.
 func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if target := req.Header.Get("X-Amz-Target"); target != "" {
-		r.dispatchTarget(w, req, target)
+		if r.admit(w, req, target) {
+			r.dispatchTarget(w, req, target)
+		}
 		return
 	}
 	if isQuery(req) {
-		r.dispatchForm(w, req)
+		if r.admit(w, req, "") {
+			r.dispatchForm(w, req)
+		}
 		return
 	}
 	r.mux.ServeHTTP(w, req)
@@ -135,6 +140,8 @@ type healthReport struct {
 	Region        string  `json:"region"`
 	Account       string  `json:"account"`
 	Clock         clockJS `json:"clock"`
+	// StorageFault says why writes fail now (status "degraded"); empty when healthy.
+	StorageFault string `json:"storage_fault,omitempty"`
 }
 
 type clockJS struct {
@@ -150,8 +157,13 @@ func (r *Router) clockJSON() clockJS {
 
 func (r *Router) health(w http.ResponseWriter, _ *http.Request) {
 	up := r.core.Uptime()
+	status, fault := "ok", ""
+	if err := r.core.StorageFault(); err != nil {
+		status, fault = "degraded", err.Error()
+	}
 	writeJSON(w, http.StatusOK, healthReport{
-		Status:        "ok",
+		Status:        status,
+		StorageFault:  fault,
 		Version:       core.Version,
 		UptimeSeconds: up.Seconds(),
 		Uptime:        up.Round(time.Second).String(),

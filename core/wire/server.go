@@ -26,9 +26,58 @@ type Server struct {
 // ErrAddrInUse is returned by Listen when another process holds the address.
 var ErrAddrInUse = errors.New("address already in use")
 
+// Timeouts bound how long a connection may hold the server. Zero fields
+// take the defaults.
+type Timeouts struct {
+	ReadHeader time.Duration // to read a request's headers (slow-loris clients)
+	Read       time.Duration // to read a whole request, body included
+	Idle       time.Duration // a keep-alive connection waiting for its next request
+}
+
+// DefaultTimeouts returns the listener's timeouts unless WithTimeouts says
+// otherwise. None bounds writing a response: a long poll (up to 20 s) is a
+// response that takes its time on purpose.
+func DefaultTimeouts() Timeouts {
+	return Timeouts{ReadHeader: 10 * time.Second, Read: 60 * time.Second, Idle: 120 * time.Second}
+}
+
+// Option configures a listener.
+type Option func(*options)
+
+type options struct {
+	creds    Credentials
+	timeouts Timeouts
+}
+
+// WithCredentials makes the listener verify the AWS Signature Version 4 of
+// every AWS protocol request against creds (none: signatures are accepted
+// unchecked, the default).
+func WithCredentials(creds Credentials) Option {
+	return func(o *options) { o.creds = creds }
+}
+
+// WithTimeouts overrides the default timeouts (zero fields keep theirs).
+func WithTimeouts(t Timeouts) Option {
+	return func(o *options) {
+		if t.ReadHeader > 0 {
+			o.timeouts.ReadHeader = t.ReadHeader
+		}
+		if t.Read > 0 {
+			o.timeouts.Read = t.Read
+		}
+		if t.Idle > 0 {
+			o.timeouts.Idle = t.Idle
+		}
+	}
+}
+
 // Listen binds addr (host:port; port 0 picks a free one) and serves c on it
 // in the background until Shutdown.
-func Listen(c *core.Core, addr string) (*Server, error) {
+func Listen(c *core.Core, addr string, opts ...Option) (*Server, error) {
+	o := options{timeouts: DefaultTimeouts()}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		if isAddrInUse(err) {
@@ -38,10 +87,14 @@ func Listen(c *core.Core, addr string) (*Server, error) {
 	}
 	s := &Server{core: c, ln: ln, done: make(chan error, 1)}
 	router := NewRouter(c, s.URL)
+	if len(o.creds) > 0 {
+		router.auth = &verifier{creds: o.creds, now: time.Now}
+	}
 	s.http = &http.Server{
 		Handler:           router,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: o.timeouts.ReadHeader,
+		ReadTimeout:       o.timeouts.Read,
+		IdleTimeout:       o.timeouts.Idle,
 		MaxHeaderBytes:    64 << 10,
 	}
 	s.http.RegisterOnShutdown(router.Shutdown)
@@ -52,8 +105,11 @@ func Listen(c *core.Core, addr string) (*Server, error) {
 		}
 		s.done <- err
 	}()
-	c.Emit(event.Event{Kind: event.ListenerStarted, Level: event.Info, Service: "wire",
-		Message: "AWS endpoint listening on " + s.URL()})
+	msg := "AWS endpoint listening on " + s.URL()
+	if router.auth != nil {
+		msg += fmt.Sprintf(" (SigV4 signatures required, %d access keys)", len(o.creds))
+	}
+	c.Emit(event.Event{Kind: event.ListenerStarted, Level: event.Info, Service: "wire", Message: msg})
 	return s, nil
 }
 

@@ -900,6 +900,7 @@ var sqsErrorShapes = map[queue.Code]sqsErrorShape{
 	queue.TooManyEntriesInBatchRequest: {"AWS.SimpleQueueService.TooManyEntriesInBatchRequest", 400},
 	queue.UnsupportedOperation:         {"AWS.SimpleQueueService.UnsupportedOperation", 400},
 	queue.InternalError:                {"InternalError", 500},
+	queue.ServiceUnavailable:           {"ServiceUnavailable", 503},
 }
 
 // sqsWireError maps any error from an action to the SQS error on the wire.

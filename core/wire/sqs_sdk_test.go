@@ -31,7 +31,7 @@ type env struct {
 	ctx  context.Context
 }
 
-func start(t testing.TB, cfg core.Config) *env {
+func start(t testing.TB, cfg core.Config, opts ...wire.Option) *env {
 	t.Helper()
 	if cfg.DataPath == "" {
 		cfg.Memory = true
@@ -40,7 +40,7 @@ func start(t testing.TB, cfg core.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := wire.Listen(c, "127.0.0.1:0")
+	srv, err := wire.Listen(c, "127.0.0.1:0", opts...)
 	if err != nil {
 		c.Close()
 		t.Fatal(err)
