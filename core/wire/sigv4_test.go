@@ -456,8 +456,9 @@ func TestSigV4JSONServiceNames(t *testing.T) {
 			t.Errorf("want %d %s, got %d %s", c.status, c.code, r.status, r.body)
 		}
 	}
-	// A valid signature passes the edge (the service itself has not landed).
-	if r := do(t, build(testSecret, testKey)); !strings.Contains(r.body, "UnknownOperationException") {
+	// A valid signature passes the edge and reaches Kinesis, which answers
+	// for the (absent) stream itself.
+	if r := do(t, build(testSecret, testKey)); !strings.Contains(r.body, "ResourceNotFoundException") {
 		t.Fatalf("valid Kinesis signature did not reach the dispatcher: %d %s", r.status, r.body)
 	}
 }
