@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/skyport-dev/skyport/core/event"
@@ -387,8 +388,11 @@ type StepWatch struct {
 	c       chan Step
 	arn     string
 	svc     *Service
-	Dropped int
+	dropped atomic.Int64
 }
+
+// Dropped reports how many steps did not fit in the buffer.
+func (w *StepWatch) Dropped() int64 { return w.dropped.Load() }
 
 // WatchSteps subscribes to live steps; arn "" watches every execution.
 // Steps are dropped (and counted) when the buffer is full.
@@ -421,7 +425,7 @@ func (s *Service) notify(st Step) {
 		select {
 		case w.c <- st:
 		default:
-			w.Dropped++
+			w.dropped.Add(1)
 		}
 	}
 }

@@ -137,13 +137,15 @@ func (r *run) runState(st *State, input any, vars *varScope, fr *frame) (any, st
 		return nil, "", errAborted
 	}
 	n := r.steps.Add(1)
-	if r.hist == nil && n > maxExpressTransition {
-		return nil, "", fail(ErrRuntime, "the execution exceeded %d state transitions", maxExpressTransition)
+	if limit := r.svc.cfg.MaxExpressTransitions; r.hist == nil && n > limit {
+		return nil, "", fail(ErrRuntime, "the execution exceeded %d state transitions", limit)
 	}
 	s := &stateRun{r: r, st: st, fr: fr, vars: vars, raw: input, entered: r.now()}
 	resumed := fr.top && r.resume != nil && r.resume.State == st.Name
 	if !resumed {
-		r.record(st.Type+"StateEntered", map[string]any{"name": st.Name, "input": encodeJSON(input)})
+		if r.recording() {
+			r.record(st.Type+"StateEntered", map[string]any{"name": st.Name, "input": encodeJSON(input)})
+		}
 		if fr.top && r.hist != nil {
 			if err := r.checkpoint(st, input, vars, time.Time{}); err != nil {
 				return nil, "", err
@@ -174,6 +176,10 @@ func (r *run) runState(st *State, input any, vars *varScope, fr *frame) (any, st
 	}
 	return out, next, nil
 }
+
+// recording reports whether events are kept (Standard executions and
+// TestState), so callers skip building their details otherwise.
+func (r *run) recording() bool { return r.hist != nil || r.inspect != nil }
 
 // record appends a history event (Standard executions only).
 func (r *run) record(typ string, details map[string]any) {

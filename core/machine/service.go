@@ -35,6 +35,10 @@ type Config struct {
 	Region       string            // for ARNs; "us-east-1" when empty
 	Account      string            // for ARNs; "000000000000" when empty
 	Integrations Integrations      // services Task states reach
+
+	// MaxExpressTransitions bounds the states one Express execution may
+	// enter (runaway loops); 0 means 1,000,000.
+	MaxExpressTransitions int64
 }
 
 // Types of state machines.
@@ -146,6 +150,9 @@ func Open(cfg Config) (*Service, error) {
 	}
 	if cfg.Account == "" {
 		cfg.Account = "000000000000"
+	}
+	if cfg.MaxExpressTransitions <= 0 {
+		cfg.MaxExpressTransitions = maxExpressTransition
 	}
 	s := &Service{
 		cfg: cfg, st: cfg.Store, clock: cfg.Clock, integrations: cfg.Integrations,
