@@ -87,7 +87,7 @@ func (s *Service) start(ctx context.Context, in StartInput) (*execution, error) 
 	}}
 	r := s.newRun(e, def, mocks)
 	if m.Type == Standard {
-		r.hist = &history{}
+		r.hist = &history{limit: s.cfg.MaxHistoryEvents}
 		r.record("ExecutionStarted", map[string]any{"input": in.Input, "inputDetails": map[string]any{"truncated": false}, "roleArn": m.RoleArn})
 	}
 	s.mu.Lock()

@@ -69,6 +69,7 @@ func detailsKey(typ string) string {
 // history is a Standard execution's event log: all of it in memory while
 // the execution runs, the part not yet persisted in pending.
 type history struct {
+	limit     int // maxHistoryEvents unless configured
 	mu        sync.Mutex
 	events    []HistoryEvent
 	persisted int // events[:persisted] are in the store
@@ -79,7 +80,7 @@ type history struct {
 func (h *history) add(now time.Time, typ string, details map[string]any) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.events) >= maxHistoryEvents {
+	if len(h.events) >= h.limit {
 		h.overflow = true
 		return false
 	}

@@ -161,14 +161,15 @@ func (r *run) runState(st *State, input any, vars *varScope, fr *frame) (any, st
 		return nil, "", err
 	}
 	if r.hist != nil && r.hist.full() {
-		return nil, "", fail(ErrRuntime, "the execution history reached the limit of %d events", maxHistoryEvents)
+		return nil, "", fail(ErrRuntime, "the execution history reached the limit of %d events", r.svc.cfg.MaxHistoryEvents)
 	}
 	if st.Type != TypeFail {
-		enc := encodeJSON(out)
-		if len(enc) > maxPayload {
+		if jsonSize(out, maxPayload) > maxPayload && len(encodeJSON(out)) > maxPayload {
 			return nil, "", fail(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)
 		}
-		r.recordEnc(st.Type+"StateExited", map[string]any{"name": st.Name}, "output", enc)
+		if r.recording() {
+			r.record(st.Type+"StateExited", map[string]any{"name": st.Name, "output": encodeJSON(out)})
+		}
 	}
 	r.svc.step(r.ex, st.Name, st.Type, false)
 	if st.Type == TypeSucceed {

@@ -11,10 +11,10 @@ import (
 )
 
 func TestRunawayDefinitionsAreBounded(t *testing.T) {
-	f := newFixtureWith(t, Config{MaxExpressTransitions: 5000})
+	f := newFixtureWith(t, Config{MaxExpressTransitions: 5000, MaxHistoryEvents: 2000})
 	loop := `{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "End"}], "Default": "A"}, "End": {"Type": "Succeed"}}}`
 	got := f.run(f.create("loop", loop, Standard), `{}`)
-	if got.Status != StatusFailed || got.Error != ErrRuntime || !strings.Contains(got.Cause, "25000") {
+	if got.Status != StatusFailed || got.Error != ErrRuntime || !strings.Contains(got.Cause, "2000 events") {
 		t.Fatalf("infinite Standard loop: %s %s %s", got.Status, got.Error, got.Cause)
 	}
 	express := f.create("loop-express", loop, Express)
@@ -146,5 +146,31 @@ func TestStopAndExecutionTimeout(t *testing.T) {
 	}
 	if types := f.eventTypes(ex.Arn); types[len(types)-1] != "ExecutionAborted" {
 		t.Fatalf("history %v", types)
+	}
+}
+
+func TestJSONSizeBoundsEncoding(t *testing.T) {
+	for _, src := range []string{`null`, `true`, `"a\"b\\c\u0001"`, `[1,2.5,-3e10]`, `{"k":{"n":[null,false,"x"]},"":[]}`, `[]`, `{}`} {
+		v, err := decodeJSON(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, enc := jsonSize(v, 1<<20), len(encodeJSON(v)); got < enc {
+			t.Errorf("%s: size %d below the encoding's %d", src, got, enc)
+		}
+	}
+}
+
+func TestDefaultQuotas(t *testing.T) {
+	f := newFixture(t, "", Integrations{})
+	if f.svc.cfg.MaxHistoryEvents != 25000 || f.svc.cfg.MaxExpressTransitions != 1_000_000 {
+		t.Fatalf("quotas %d events, %d transitions", f.svc.cfg.MaxHistoryEvents, f.svc.cfg.MaxExpressTransitions)
+	}
+	h := &history{limit: 3}
+	for i := 0; i < 5; i++ {
+		h.add(epoch, "PassStateEntered", nil)
+	}
+	if len(h.snapshot()) != 3 || !h.full() {
+		t.Fatalf("history kept %d events past its quota", len(h.snapshot()))
 	}
 }
