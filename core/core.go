@@ -130,6 +130,15 @@ func (c *Core) openServices() error {
 		return fmt.Errorf("state machines: %w", err)
 	}
 	c.machines = m
+	// SFN_MOCK_CONFIG names a Step Functions Local MockConfigFile.json, as
+	// Step Functions Local reads it, so existing mock setups work unchanged.
+	if path := os.Getenv("SFN_MOCK_CONFIG"); path != "" {
+		if err := m.LoadMockConfigFile(path); err != nil {
+			m.Close()
+			q.Close()
+			return fmt.Errorf("state machines: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -122,10 +122,13 @@ func (s *Service) newRun(e *execution, def *Definition, mocks *mockRun) *run {
 	return r
 }
 
-// launch runs the execution in its own goroutine.
+// launch runs the execution in its own goroutine; fresh executions count
+// as started, resumed ones do not again.
 func (s *Service) launch(e *execution, r *run) {
-	s.started.Inc()
-	s.emit(event.ExecutionStep, event.Info, e.info.Arn, fmt.Sprintf("ExecutionStarted %s", e.info.Name))
+	if r.resume == nil && (r.hist == nil || len(r.hist.events) <= 1) {
+		s.started.Inc()
+		s.emit(event.ExecutionStep, event.Info, e.info.Arn, fmt.Sprintf("ExecutionStarted %s", e.info.Name))
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

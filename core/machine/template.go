@@ -176,6 +176,9 @@ func evalJSONata(compiled *jsonata.Expr, src string, env *evalEnv) (result any, 
 		}
 	}()
 	e := *compiled
+	if err := e.RegisterExts(jsonataFuncs); err != nil {
+		return nil, fail(ErrQueryEvaluationError, "The JSONata expression '%s' cannot bind functions: %v", src, err)
+	}
 	vars := env.vars.all()
 	if env.states != nil {
 		vars["states"] = env.states()
