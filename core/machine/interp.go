@@ -644,9 +644,18 @@ func matchRetrier(rs []*Retrier, name string) int {
 	return -1
 }
 
+// errorMatches reports whether an ErrorEquals list matches name. States.ALL
+// matches everything but the terminal errors; States.TaskFailed is a
+// wildcard too, except for States.Timeout.
 func errorMatches(list []string, name string) bool {
 	for _, e := range list {
-		if e == name || (e == ErrAll && !terminal(name)) || (e == ErrTaskFailed && name == ErrHeartbeatTimeout) {
+		switch {
+		case e == name:
+			return true
+		case terminal(name):
+		case e == ErrAll:
+			return true
+		case e == ErrTaskFailed && name != ErrTimeout:
 			return true
 		}
 	}

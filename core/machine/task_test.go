@@ -211,3 +211,25 @@ func TestMockConfigFile(t *testing.T) {
 		t.Fatal("a bad invocation key was accepted")
 	}
 }
+
+func TestErrorMatching(t *testing.T) {
+	for _, c := range []struct {
+		list []string
+		name string
+		want bool
+	}{
+		{[]string{"States.ALL"}, "Anything", true},
+		{[]string{"States.ALL"}, ErrRuntime, false},
+		{[]string{"States.ALL"}, ErrDataLimitExceeded, false},
+		{[]string{"States.TaskFailed"}, "Lambda.Unknown", true},
+		{[]string{"States.TaskFailed"}, ErrHeartbeatTimeout, true},
+		{[]string{"States.TaskFailed"}, ErrTimeout, false},
+		{[]string{"States.Timeout"}, ErrTimeout, true},
+		{[]string{"A", "B"}, "B", true},
+		{[]string{"A"}, "a", false},
+	} {
+		if got := errorMatches(c.list, c.name); got != c.want {
+			t.Errorf("%v matches %s: %v, want %v", c.list, c.name, got, c.want)
+		}
+	}
+}
