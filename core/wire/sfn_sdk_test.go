@@ -530,3 +530,23 @@ func TestSFNMockTestCase(t *testing.T) {
 		}
 	}
 }
+
+func TestSFNExpressAsync(t *testing.T) {
+	e := start(t, core.Config{})
+	c := sfnClient(e)
+	arn := createMachine(t, e, c, "fast", passMachine, sfntypes.StateMachineTypeExpress)
+	x, err := c.StartExecution(e.ctx, &sfn.StartExecutionInput{StateMachineArn: &arn, Name: aws.String("one"), Input: aws.String(`{"name":"express"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(*x.ExecutionArn, "arn:aws:states:us-east-1:000000000000:express:fast:one") {
+		t.Fatalf("express arn %s", *x.ExecutionArn)
+	}
+	if d := awaitStatus(t, e, c, *x.ExecutionArn); *d.Output != `{"greeting":"Hello, express!"}` {
+		t.Fatalf("express: %+v", d)
+	}
+	_, err = c.GetExecutionHistory(e.ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: x.ExecutionArn})
+	wantCode(t, err, "StateMachineTypeNotSupported")
+	_, err = c.ListExecutions(e.ctx, &sfn.ListExecutionsInput{StateMachineArn: &arn})
+	wantCode(t, err, "StateMachineTypeNotSupported")
+}
