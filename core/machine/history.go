@@ -1,6 +1,7 @@
 package machine
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -80,7 +81,7 @@ type history struct {
 func (h *history) add(now time.Time, typ string, details map[string]any) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.events) >= h.limit {
+	if len(h.events) >= h.limit && !strings.HasPrefix(typ, "Execution") { // the end of the execution is always recorded
 		h.overflow = true
 		return false
 	}

@@ -17,6 +17,9 @@ func TestRunawayDefinitionsAreBounded(t *testing.T) {
 	if got.Status != StatusFailed || got.Error != ErrRuntime || !strings.Contains(got.Cause, "2000 events") {
 		t.Fatalf("infinite Standard loop: %s %s %s", got.Status, got.Error, got.Cause)
 	}
+	if types := f.eventTypes(got.Arn); len(types) != 2001 || types[2000] != "ExecutionFailed" {
+		t.Fatalf("the quota-limited history has %d events ending %v", len(types), types[len(types)-1])
+	}
 	express := f.create("loop-express", loop, Express)
 	ex, err := f.svc.StartExecution(f.ctx, StartInput{StateMachineArn: express})
 	if err != nil {
