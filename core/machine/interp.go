@@ -94,6 +94,7 @@ func (s *stateRun) context() any {
 func (s *stateRun) env(in any, result any, hasResult bool, errOut any) *evalEnv {
 	e := &evalEnv{scope: scope{input: in, context: s.context, vars: s.vars}}
 	if s.st.jsonata() {
+		e.now = s.r.now
 		e.states = func() map[string]any {
 			m := map[string]any{"input": s.raw, "context": s.context()}
 			if hasResult {
