@@ -111,7 +111,7 @@ func jsonataSource(s string) (string, bool) {
 type evalEnv struct {
 	scope
 	states func() map[string]any // JSONata's $states (input, result, errorOutput, context)
-	now    func() time.Time        // the core clock, for $now() and $millis()
+	now    func() time.Time      // the core clock, for $now() and $millis()
 }
 
 // eval evaluates the template.
