@@ -256,7 +256,11 @@ func (s *stateRun) parameters(in any) (any, error) {
 	}
 	v, err := t.eval(s.env(in, nil, false, nil))
 	if err == nil && s.r.inspect != nil {
-		s.r.inspectStep(&s.r.inspect.AfterParameters, v)
+		if s.st.jsonata() {
+			s.r.inspectStep(&s.r.inspect.AfterArguments, v)
+		} else {
+			s.r.inspectStep(&s.r.inspect.AfterParameters, v)
+		}
 	}
 	return v, err
 }

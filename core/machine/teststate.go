@@ -37,6 +37,7 @@ type Inspection struct {
 	Input               string
 	AfterInputPath      string
 	AfterParameters     string
+	AfterArguments      string // JSONata states
 	Result              string
 	AfterResultSelector string
 	AfterResultPath     string

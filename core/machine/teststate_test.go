@@ -43,6 +43,11 @@ func TestTestState(t *testing.T) {
 				t.Fatalf("%+v", r)
 			}
 		}},
+		{"JSONata task arguments", TestStateInput{Definition: `{"Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::sqs:sendMessage", "Arguments": {"QueueUrl": "q", "MessageBody": "{% $states.input.m %}"}, "Output": "{% $states.result.MessageId %}", "End": true}`, Input: `{"m": "hi"}`, Mock: &TestMock{Result: `{"MessageId": "id-1"}`}}, func(t *testing.T, r TestStateResult) {
+			if r.Status != "SUCCEEDED" || r.Output != `"id-1"` || r.Inspection.AfterArguments != `{"MessageBody":"hi","QueueUrl":"q"}` {
+				t.Fatalf("%+v", r)
+			}
+		}},
 		{"state of a whole machine, JSONata", TestStateInput{Definition: `{"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "Output": "{% $states.input.v * 2 %}", "Assign": {"seen": true}, "End": true}}}`, StateName: "A", Input: `{"v": 4}`}, func(t *testing.T, r TestStateResult) {
 			if r.Status != "SUCCEEDED" || r.Output != "8" || r.Inspection.Variables != `{"seen":true}` {
 				t.Fatalf("%+v", r)
