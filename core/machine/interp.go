@@ -147,7 +147,7 @@ func (r *run) runState(st *State, input any, vars *varScope, fr *frame) (any, st
 		if r.recording() {
 			r.record(st.Type+"StateEntered", map[string]any{"name": st.Name, "input": encodeJSON(input)})
 		}
-		if fr.top && r.hist != nil {
+		if fr.top && r.hist != nil && durableStep(st.Type) {
 			if err := r.checkpoint(st, input, vars, time.Time{}); err != nil {
 				return nil, "", err
 			}
@@ -182,6 +182,15 @@ func (r *run) runState(st *State, input any, vars *varScope, fr *frame) (any, st
 // recording reports whether events are kept (Standard executions and
 // TestState), so callers skip building their details otherwise.
 func (r *run) recording() bool { return r.hist != nil || r.inspect != nil }
+
+// durableStep tells the states that wait on something outside the
+// interpreter: a Standard execution checkpoints when it enters them (Wait
+// checkpoints with its deadline). The instant states between two
+// checkpoints (Pass, Choice, Succeed, Fail) are replayed from the last one
+// after a crash, so they cost no disk write of their own.
+func durableStep(typ string) bool {
+	return typ == TypeTask || typ == TypeParallel || typ == TypeMap
+}
 
 // record appends a history event (Standard executions only).
 func (r *run) record(typ string, details map[string]any) {

@@ -81,3 +81,47 @@ func TestRestartResumesStandardExecution(t *testing.T) {
 		t.Fatalf("history has %d events after a second restart, want %d", len(h2), len(h))
 	}
 }
+
+// sentMessages is a queue that keeps what state machines send to it.
+type sentMessages struct{ c chan OutgoingMessage }
+
+func (q sentMessages) SendMessage(_ context.Context, _ string, m OutgoingMessage) (SentMessage, error) {
+	q.c <- m
+	return SentMessage{MessageID: "m"}, nil
+}
+
+func TestRestartRerunsWaitingTask(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "skyport.db")
+	clk := clock.NewFrozen(epoch)
+	q := sentMessages{make(chan OutgoingMessage, 4)}
+	f := openFixture(t, path, clk, Integrations{Queues: q})
+	arn := f.create("approve", `{"StartAt": "Prep", "States": {
+	  "Prep": {"Type": "Pass", "Result": {"id": 7}, "Next": "Ask"},
+	  "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "Parameters": {"QueueUrl": "q", "MessageBody.$": "$$.Task.Token"}, "ResultPath": "$.answer", "End": true}}}`, Standard)
+	ex, err := f.svc.StartExecution(f.ctx, StartInput{StateMachineArn: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := <-q.c
+	f.close()
+
+	g := openFixture(t, path, clk, Integrations{Queues: q})
+	second := <-q.c // the task runs again after the restart, with a new token
+	if second.Body == first.Body {
+		t.Fatal("the resumed task reused the old token")
+	}
+	if err := g.svc.SendTaskSuccess(first.Body, `{}`); err == nil {
+		t.Fatal("the token of the interrupted attempt was accepted")
+	}
+	if err := g.svc.SendTaskSuccess(second.Body, `"yes"`); err != nil {
+		t.Fatal(err)
+	}
+	got := g.await(ex.Arn)
+	if got.Status != StatusSucceeded || got.Output != `{"answer":"yes","id":7}` {
+		t.Fatalf("%+v", got)
+	}
+	want := "ExecutionStarted,PassStateEntered,PassStateExited,TaskStateEntered,TaskScheduled,TaskStarted,TaskSubmitted,TaskSucceeded,TaskStateExited,ExecutionSucceeded"
+	if types := strings.Join(g.eventTypes(ex.Arn), ","); types != want {
+		t.Fatalf("history\n got %s\nwant %s", types, want)
+	}
+}
