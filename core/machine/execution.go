@@ -129,6 +129,7 @@ func (s *Service) launch(e *execution, r *run) {
 		s.started.Inc()
 		s.emit(event.ExecutionStep, event.Info, e.info.Arn, fmt.Sprintf("ExecutionStarted %s", e.info.Name))
 	}
+	s.notify(Step{ExecutionArn: e.info.Arn, Status: StatusRunning, Time: s.clock.Now()})
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -375,7 +376,8 @@ func (s *Service) DescribeStateMachineForExecution(arn string) (StateMachine, er
 // ---- live steps for the GUI ----
 
 // Step is one live transition of an execution: a state entered or exited,
-// or (State empty) the execution ended with Status.
+// or (State empty) the execution started (Status RUNNING, also after a
+// restart) or ended with Status.
 type Step struct {
 	ExecutionArn string
 	State        string

@@ -64,13 +64,15 @@ func TestEventsMetricsAndSteps(t *testing.T) {
 	f.run(ok, `{}`)
 	var steps []string
 	deadline := time.After(5 * time.Second)
-	for len(steps) < 4 {
+	for len(steps) < 5 {
 		select {
 		case s := <-w.C:
 			if s.ExecutionArn != failed.Arn {
 				continue
 			}
 			switch {
+			case s.State == "" && s.Status == StatusRunning:
+				steps = append(steps, "start")
 			case s.State == "":
 				steps = append(steps, "end:"+s.Status)
 			case s.Entered:
@@ -82,7 +84,7 @@ func TestEventsMetricsAndSteps(t *testing.T) {
 			t.Fatalf("steps so far: %v", steps)
 		}
 	}
-	if strings.Join(steps, ",") != "enter:A,exit:A,enter:B,end:FAILED" {
+	if strings.Join(steps, ",") != "start,enter:A,exit:A,enter:B,end:FAILED" {
 		t.Fatalf("steps %v", steps)
 	}
 	var text strings.Builder
