@@ -47,6 +47,14 @@ func detailsKey(typ string) string {
 		return "taskFailedEventDetails"
 	case "TaskTimedOut":
 		return "taskTimedOutEventDetails"
+	case "LambdaFunctionScheduled":
+		return "lambdaFunctionScheduledEventDetails"
+	case "LambdaFunctionSucceeded":
+		return "lambdaFunctionSucceededEventDetails"
+	case "LambdaFunctionFailed":
+		return "lambdaFunctionFailedEventDetails"
+	case "LambdaFunctionTimedOut":
+		return "lambdaFunctionTimedOutEventDetails"
 	case "MapStateStarted":
 		return "mapStateStartedEventDetails"
 	case "MapIterationStarted":

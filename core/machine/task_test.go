@@ -56,7 +56,7 @@ func TestRetryBackoffAndMaxDelay(t *testing.T) {
 		t.Fatalf("retry gaps %v, want [2s 6s 10s] (2×3^n capped at 10)", gaps)
 	}
 	types := strings.Join(f.eventTypes(got.Arn), ",")
-	if strings.Count(types, "TaskFailed") != 3 || strings.Count(types, "TaskScheduled") != 4 || !strings.HasSuffix(types, "TaskSucceeded,TaskStateExited,ExecutionSucceeded") {
+	if strings.Count(types, "LambdaFunctionFailed") != 3 || strings.Count(types, "LambdaFunctionScheduled") != 4 || !strings.HasSuffix(types, "LambdaFunctionSucceeded,TaskStateExited,ExecutionSucceeded") {
 		t.Fatalf("history %s", types)
 	}
 }
@@ -91,7 +91,7 @@ func TestTaskTimeoutAndErrors(t *testing.T) {
 	if hung.Status != StatusFailed || hung.Error != ErrTimeout {
 		t.Fatalf("timeout: %+v", hung)
 	}
-	if types := strings.Join(f.eventTypes(hung.Arn), ","); !strings.Contains(types, "TaskTimedOut") {
+	if types := strings.Join(f.eventTypes(hung.Arn), ","); !strings.Contains(types, "LambdaFunctionTimedOut") {
 		t.Fatalf("history %s", types)
 	}
 	crashed := f.run(direct, `"crash"`)

@@ -33,6 +33,11 @@ func TestTestState(t *testing.T) {
 				t.Fatalf("%+v", r)
 			}
 		}},
+		{"caught error of a Lambda ARN", TestStateInput{Definition: `{"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:000000000000:function:f", "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "H"}], "End": true}`, Mock: &TestMock{Error: "E"}}, func(t *testing.T, r TestStateResult) {
+			if r.Status != "CAUGHT_ERROR" || r.NextState != "H" {
+				t.Fatalf("%+v", r)
+			}
+		}},
 		{"failed", TestStateInput{Definition: task, Input: `{"in": {}}`, Mock: &TestMock{Error: "Other"}}, func(t *testing.T, r TestStateResult) {
 			if r.Status != "FAILED" || r.Error != "Other" {
 				t.Fatalf("%+v", r)
