@@ -197,6 +197,13 @@ func (c *Core) openMachines() error {
 		return err
 	}
 	c.machines = m
+	// SFN_MOCK_CONFIG names a Step Functions Local MockConfigFile.json, as
+	// Step Functions Local reads it, so existing mock setups work unchanged.
+	if path := os.Getenv("SFN_MOCK_CONFIG"); path != "" {
+		if err := m.LoadMockConfigFile(path); err != nil {
+			return fmt.Errorf("SFN_MOCK_CONFIG: %w", err) // closeServices closes m
+		}
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/skyport-dev/skyport/core/event"
@@ -86,7 +87,7 @@ func (s *Service) start(ctx context.Context, in StartInput) (*execution, error) 
 	}}
 	r := s.newRun(e, def, mocks)
 	if m.Type == Standard {
-		r.hist = &history{}
+		r.hist = &history{limit: s.cfg.MaxHistoryEvents}
 		r.record("ExecutionStarted", map[string]any{"input": in.Input, "inputDetails": map[string]any{"truncated": false}, "roleArn": m.RoleArn})
 	}
 	s.mu.Lock()
@@ -121,10 +122,14 @@ func (s *Service) newRun(e *execution, def *Definition, mocks *mockRun) *run {
 	return r
 }
 
-// launch runs the execution in its own goroutine.
+// launch runs the execution in its own goroutine; fresh executions count
+// as started, resumed ones do not again.
 func (s *Service) launch(e *execution, r *run) {
-	s.started.Inc()
-	s.emit(event.ExecutionStep, event.Info, e.info.Arn, fmt.Sprintf("ExecutionStarted %s", e.info.Name))
+	if r.resume == nil && (r.hist == nil || len(r.hist.events) <= 1) {
+		s.started.Inc()
+		s.emit(event.ExecutionStep, event.Info, e.info.Arn, fmt.Sprintf("ExecutionStarted %s", e.info.Name))
+	}
+	s.notify(Step{ExecutionArn: e.info.Arn, Status: StatusRunning, Time: s.clock.Now()})
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -371,7 +376,8 @@ func (s *Service) DescribeStateMachineForExecution(arn string) (StateMachine, er
 // ---- live steps for the GUI ----
 
 // Step is one live transition of an execution: a state entered or exited,
-// or (State empty) the execution ended with Status.
+// or (State empty) the execution started (Status RUNNING, also after a
+// restart) or ended with Status.
 type Step struct {
 	ExecutionArn string
 	State        string
@@ -387,8 +393,11 @@ type StepWatch struct {
 	c       chan Step
 	arn     string
 	svc     *Service
-	Dropped int
+	dropped atomic.Int64
 }
+
+// Dropped reports how many steps did not fit in the buffer.
+func (w *StepWatch) Dropped() int64 { return w.dropped.Load() }
 
 // WatchSteps subscribes to live steps; arn "" watches every execution.
 // Steps are dropped (and counted) when the buffer is full.
@@ -421,7 +430,7 @@ func (s *Service) notify(st Step) {
 		select {
 		case w.c <- st:
 		default:
-			w.Dropped++
+			w.dropped.Add(1)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package machine
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 var epoch = time.Date(2026, 3, 14, 1, 59, 26, 0, time.UTC)
 
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *Service
 	clock *clock.Clock
 	st    *store.Store
@@ -27,7 +28,7 @@ func newFixture(t *testing.T, path string, in Integrations) *fixture {
 	return openFixture(t, path, clock.NewFrozen(epoch), in)
 }
 
-func openFixture(t *testing.T, path string, clk *clock.Clock, in Integrations) *fixture {
+func openFixture(t testing.TB, path string, clk *clock.Clock, in Integrations) *fixture {
 	t.Helper()
 	cfg := store.Config{Memory: path == "", Path: path}
 	st, err := store.Open(cfg)
@@ -104,3 +105,11 @@ func (f *fixture) eventTypes(arn string) []string {
 	}
 	return out
 }
+
+// newFixtureF is a memory fixture for fuzz targets and benchmarks.
+func newFixtureF(t testing.TB) *fixture {
+	t.Helper()
+	return openFixture(t, "", clock.NewFrozen(epoch), Integrations{})
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

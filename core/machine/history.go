@@ -1,6 +1,7 @@
 package machine
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -46,6 +47,14 @@ func detailsKey(typ string) string {
 		return "taskFailedEventDetails"
 	case "TaskTimedOut":
 		return "taskTimedOutEventDetails"
+	case "LambdaFunctionScheduled":
+		return "lambdaFunctionScheduledEventDetails"
+	case "LambdaFunctionSucceeded":
+		return "lambdaFunctionSucceededEventDetails"
+	case "LambdaFunctionFailed":
+		return "lambdaFunctionFailedEventDetails"
+	case "LambdaFunctionTimedOut":
+		return "lambdaFunctionTimedOutEventDetails"
 	case "MapStateStarted":
 		return "mapStateStartedEventDetails"
 	case "MapIterationStarted":
@@ -69,6 +78,7 @@ func detailsKey(typ string) string {
 // history is a Standard execution's event log: all of it in memory while
 // the execution runs, the part not yet persisted in pending.
 type history struct {
+	limit     int // maxHistoryEvents unless configured
 	mu        sync.Mutex
 	events    []HistoryEvent
 	persisted int // events[:persisted] are in the store
@@ -79,7 +89,7 @@ type history struct {
 func (h *history) add(now time.Time, typ string, details map[string]any) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.events) >= maxHistoryEvents {
+	if len(h.events) >= h.limit && !strings.HasPrefix(typ, "Execution") { // the end of the execution is always recorded
 		h.overflow = true
 		return false
 	}

@@ -94,6 +94,7 @@ func (s *stateRun) context() any {
 func (s *stateRun) env(in any, result any, hasResult bool, errOut any) *evalEnv {
 	e := &evalEnv{scope: scope{input: in, context: s.context, vars: s.vars}}
 	if s.st.jsonata() {
+		e.now = s.r.now
 		e.states = func() map[string]any {
 			m := map[string]any{"input": s.raw, "context": s.context()}
 			if hasResult {
@@ -137,14 +138,16 @@ func (r *run) runState(st *State, input any, vars *varScope, fr *frame) (any, st
 		return nil, "", errAborted
 	}
 	n := r.steps.Add(1)
-	if r.hist == nil && n > maxExpressTransition {
-		return nil, "", fail(ErrRuntime, "the execution exceeded %d state transitions", maxExpressTransition)
+	if limit := r.svc.cfg.MaxExpressTransitions; r.hist == nil && n > limit {
+		return nil, "", fail(ErrRuntime, "the execution exceeded %d state transitions", limit)
 	}
 	s := &stateRun{r: r, st: st, fr: fr, vars: vars, raw: input, entered: r.now()}
 	resumed := fr.top && r.resume != nil && r.resume.State == st.Name
 	if !resumed {
-		r.record(st.Type+"StateEntered", map[string]any{"name": st.Name, "input": encodeJSON(input)})
-		if fr.top && r.hist != nil {
+		if r.recording() {
+			r.record(st.Type+"StateEntered", map[string]any{"name": st.Name, "input": encodeJSON(input)})
+		}
+		if fr.top && r.hist != nil && durableStep(st.Type) {
 			if err := r.checkpoint(st, input, vars, time.Time{}); err != nil {
 				return nil, "", err
 			}
@@ -159,20 +162,34 @@ func (r *run) runState(st *State, input any, vars *varScope, fr *frame) (any, st
 		return nil, "", err
 	}
 	if r.hist != nil && r.hist.full() {
-		return nil, "", fail(ErrRuntime, "the execution history reached the limit of %d events", maxHistoryEvents)
+		return nil, "", fail(ErrRuntime, "the execution history reached the limit of %d events", r.svc.cfg.MaxHistoryEvents)
 	}
 	if st.Type != TypeFail {
-		enc := encodeJSON(out)
-		if len(enc) > maxPayload {
+		if jsonSize(out, maxPayload) > maxPayload && len(encodeJSON(out)) > maxPayload {
 			return nil, "", fail(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)
 		}
-		r.recordEnc(st.Type+"StateExited", map[string]any{"name": st.Name}, "output", enc)
+		if r.recording() {
+			r.record(st.Type+"StateExited", map[string]any{"name": st.Name, "output": encodeJSON(out)})
+		}
 	}
 	r.svc.step(r.ex, st.Name, st.Type, false)
 	if st.Type == TypeSucceed {
 		next = ""
 	}
 	return out, next, nil
+}
+
+// recording reports whether events are kept (Standard executions and
+// TestState), so callers skip building their details otherwise.
+func (r *run) recording() bool { return r.hist != nil || r.inspect != nil }
+
+// durableStep tells the states that wait on something outside the
+// interpreter: a Standard execution checkpoints when it enters them (Wait
+// checkpoints with its deadline). The instant states between two
+// checkpoints (Pass, Choice, Succeed, Fail) are replayed from the last one
+// after a crash, so they cost no disk write of their own.
+func durableStep(typ string) bool {
+	return typ == TypeTask || typ == TypeParallel || typ == TypeMap
 }
 
 // record appends a history event (Standard executions only).
@@ -248,7 +265,11 @@ func (s *stateRun) parameters(in any) (any, error) {
 	}
 	v, err := t.eval(s.env(in, nil, false, nil))
 	if err == nil && s.r.inspect != nil {
-		s.r.inspectStep(&s.r.inspect.AfterParameters, v)
+		if s.st.jsonata() {
+			s.r.inspectStep(&s.r.inspect.AfterArguments, v)
+		} else {
+			s.r.inspectStep(&s.r.inspect.AfterParameters, v)
+		}
 	}
 	return v, err
 }
@@ -637,9 +658,18 @@ func matchRetrier(rs []*Retrier, name string) int {
 	return -1
 }
 
+// errorMatches reports whether an ErrorEquals list matches name. States.ALL
+// matches everything but the terminal errors; States.TaskFailed is a
+// wildcard too, except for States.Timeout.
 func errorMatches(list []string, name string) bool {
 	for _, e := range list {
-		if e == name || (e == ErrAll && !terminal(name)) || (e == ErrTaskFailed && name == ErrHeartbeatTimeout) {
+		switch {
+		case e == name:
+			return true
+		case terminal(name):
+		case e == ErrAll:
+			return true
+		case e == ErrTaskFailed && name != ErrTimeout:
 			return true
 		}
 	}

@@ -3,6 +3,7 @@ package machine
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -150,4 +151,19 @@ func (m *mockRun) next(state string) (mockResponse, bool) {
 		}
 	}
 	return rs[len(rs)-1].resp, true
+}
+
+// LoadMockConfigFile reads a Step Functions Local MockConfigFile.json and
+// installs it (see SetMockConfig).
+func (s *Service) LoadMockConfigFile(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("mock config: %w", err)
+	}
+	c, err := ParseMockConfig(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	s.SetMockConfig(c)
+	return nil
 }

@@ -35,6 +35,14 @@ type Config struct {
 	Region       string            // for ARNs; "us-east-1" when empty
 	Account      string            // for ARNs; "000000000000" when empty
 	Integrations Integrations      // services Task states reach
+
+	// MaxExpressTransitions bounds the states one Express execution may
+	// enter (runaway loops); 0 means 1,000,000.
+	MaxExpressTransitions int64
+
+	// MaxHistoryEvents is the history quota of a Standard execution; 0
+	// means AWS's 25,000.
+	MaxHistoryEvents int
 }
 
 // Types of state machines.
@@ -96,6 +104,13 @@ type execution struct {
 	order int64
 }
 
+// live returns the execution's run while it runs, nil after.
+func (e *execution) live() *run {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.run
+}
+
 func (e *execution) snapshot() Execution {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -147,6 +162,12 @@ func Open(cfg Config) (*Service, error) {
 	if cfg.Account == "" {
 		cfg.Account = "000000000000"
 	}
+	if cfg.MaxHistoryEvents <= 0 {
+		cfg.MaxHistoryEvents = maxHistoryEvents
+	}
+	if cfg.MaxExpressTransitions <= 0 {
+		cfg.MaxExpressTransitions = maxExpressTransition
+	}
 	s := &Service{
 		cfg: cfg, st: cfg.Store, clock: cfg.Clock, integrations: cfg.Integrations,
 		machines: map[string]*StateMachine{}, execs: map[string]*execution{},
@@ -185,11 +206,8 @@ func (s *Service) Close() error {
 		close(s.closed)
 		s.mu.RLock()
 		for _, e := range s.execs {
-			e.mu.Lock() // e.run is cleared under e.mu when an execution ends
-			run := e.run
-			e.mu.Unlock()
-			if run != nil {
-				run.cancel(errClosing)
+			if r := e.live(); r != nil {
+				r.cancel(errClosing)
 			}
 		}
 		s.mu.RUnlock()
@@ -409,7 +427,7 @@ func (s *Service) DeleteStateMachine(ctx context.Context, arn string) error {
 	s.mu.RLock()
 	var running []*execution
 	for _, e := range s.execs {
-		if e.info.StateMachineArn == arn && e.run != nil {
+		if e.info.StateMachineArn == arn && e.live() != nil {
 			running = append(running, e)
 		}
 	}

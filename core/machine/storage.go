@@ -267,7 +267,7 @@ func (s *Service) resumeExecution(e *execution, cp *checkpoint) error {
 		mocks, _ = s.mockRun(e.info.machineName, e.info.TestCase)
 	}
 	r := s.newRun(e, def, mocks)
-	r.hist = &history{events: events, persisted: len(events)}
+	r.hist = &history{limit: s.cfg.MaxHistoryEvents, events: events, persisted: len(events)}
 	if cp != nil {
 		r.resume = cp
 		r.vars.set(cp.Vars)

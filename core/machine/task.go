@@ -331,9 +331,8 @@ func (r *run) httpInvoke(ctx context.Context, in Integrations, input any) (any, 
 	}
 	if qp, ok := m["QueryParameters"].(map[string]any); ok {
 		q := u.Query()
-		for k, v := range qp {
+		for k := range qp {
 			q.Set(k, strParam(qp, k))
-			_ = v
 		}
 		u.RawQuery = q.Encode()
 	}

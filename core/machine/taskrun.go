@@ -39,21 +39,29 @@ func (s *stateRun) task() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	scheduled := map[string]any{"resourceType": res.resourceType(), "resource": res.name(), "region": s.r.svc.cfg.Region, "parameters": encodeJSON(params)}
-	if hasTimeout {
-		scheduled["timeoutInSeconds"] = float64(timeout)
+	ev := taskEvents(res)
+	if s.r.recording() {
+		scheduled := map[string]any{"resourceType": res.resourceType(), "resource": res.name(), "region": s.r.svc.cfg.Region, "parameters": encodeJSON(params)}
+		if res.kind == "lambda" { // a Lambda ARN as the resource: the legacy LambdaFunction* events
+			scheduled = map[string]any{"resource": res.arn, "input": encodeJSON(params)}
+		}
+		if hasTimeout {
+			scheduled["timeoutInSeconds"] = float64(timeout)
+		}
+		if hasHeartbeat && res.kind != "lambda" {
+			scheduled["heartbeatInSeconds"] = float64(heartbeat)
+		}
+		s.r.record(ev.scheduled, scheduled)
+		s.r.record(ev.started, ev.details(res, nil))
 	}
-	if hasHeartbeat {
-		scheduled["heartbeatInSeconds"] = float64(heartbeat)
-	}
-	s.r.record("TaskScheduled", scheduled)
-	s.r.record("TaskStarted", map[string]any{"resourceType": res.resourceType(), "resource": res.name()})
 
 	ctx, stop := s.r.clockContext(s.r.ctx, time.Duration(timeout)*time.Second, errTaskTimeout)
 	defer stop()
 	result, err := s.callResource(ctx, res, params, token, time.Duration(heartbeat)*time.Second)
 	if err == nil {
-		s.r.recordEnc("TaskSucceeded", map[string]any{"resourceType": res.resourceType(), "resource": res.name()}, "output", encodeJSON(result))
+		if s.r.recording() {
+			s.r.record(ev.succeeded, ev.details(res, map[string]any{"output": encodeJSON(result)}))
+		}
 		return result, nil
 	}
 	if s.r.ctx.Err() != nil {
@@ -64,9 +72,9 @@ func (s *stateRun) task() (any, error) {
 	}
 	name, cause := describeFailure(err)
 	if name == ErrTimeout || name == ErrHeartbeatTimeout {
-		s.r.record("TaskTimedOut", map[string]any{"resourceType": res.resourceType(), "resource": res.name(), "error": name, "cause": cause})
+		s.r.record(ev.timedOut, ev.details(res, map[string]any{"error": name, "cause": cause}))
 	} else {
-		s.r.record("TaskFailed", map[string]any{"resourceType": res.resourceType(), "resource": res.name(), "error": name, "cause": cause})
+		s.r.record(ev.failed, ev.details(res, map[string]any{"error": name, "cause": cause}))
 	}
 	var f *Failure
 	if !errors.As(err, &f) {
@@ -100,7 +108,9 @@ func (s *stateRun) callResource(ctx context.Context, res resource, params any, t
 		}
 		return result, err
 	}
-	s.r.record("TaskSubmitted", map[string]any{"resourceType": res.resourceType(), "resource": res.name(), "output": encodeJSON(result)})
+	if s.r.recording() {
+		s.r.record("TaskSubmitted", map[string]any{"resourceType": res.resourceType(), "resource": res.name(), "output": encodeJSON(result)})
+	}
 	return s.awaitToken(ctx, pending, heartbeat)
 }
 
@@ -155,4 +165,30 @@ type pendingTask struct {
 type tokenOutcome struct {
 	output  any
 	failure *Failure
+}
+
+// taskEventNames are the history event types of a task: Task* for
+// service integrations, LambdaFunction* when the resource is a Lambda ARN.
+type taskEventNames struct {
+	scheduled, started, succeeded, failed, timedOut string
+	lambda                                          bool
+}
+
+func taskEvents(res resource) taskEventNames {
+	if res.kind == "lambda" {
+		return taskEventNames{"LambdaFunctionScheduled", "LambdaFunctionStarted", "LambdaFunctionSucceeded", "LambdaFunctionFailed", "LambdaFunctionTimedOut", true}
+	}
+	return taskEventNames{"TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskFailed", "TaskTimedOut", false}
+}
+
+// details adds the resource members Task* events carry (LambdaFunction*
+// events carry none).
+func (n taskEventNames) details(res resource, m map[string]any) map[string]any {
+	if m == nil {
+		m = map[string]any{}
+	}
+	if !n.lambda {
+		m["resourceType"], m["resource"] = res.resourceType(), res.name()
+	}
+	return m
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	jsonata "github.com/xiatechs/jsonata-go"
 )
@@ -110,6 +111,7 @@ func jsonataSource(s string) (string, bool) {
 type evalEnv struct {
 	scope
 	states func() map[string]any // JSONata's $states (input, result, errorOutput, context)
+	now    func() time.Time      // the core clock, for $now() and $millis()
 }
 
 // eval evaluates the template.
@@ -176,6 +178,19 @@ func evalJSONata(compiled *jsonata.Expr, src string, env *evalEnv) (result any, 
 		}
 	}()
 	e := *compiled
+	funcs := jsonataFuncs
+	if env.now != nil { // $now() and $millis() read the core clock, so a fast-forwarded clock shows
+		t := env.now()
+		funcs = make(map[string]jsonata.Extension, len(jsonataFuncs)+2)
+		for k, v := range jsonataFuncs {
+			funcs[k] = v
+		}
+		funcs["now"] = jsonata.Extension{Func: func() string { return formatTime(t) }}
+		funcs["millis"] = jsonata.Extension{Func: func() float64 { return float64(t.UnixMilli()) }}
+	}
+	if err := e.RegisterExts(funcs); err != nil {
+		return nil, fail(ErrQueryEvaluationError, "The JSONata expression '%s' cannot bind functions: %v", src, err)
+	}
 	vars := env.vars.all()
 	if env.states != nil {
 		vars["states"] = env.states()

@@ -37,6 +37,7 @@ type Inspection struct {
 	Input               string
 	AfterInputPath      string
 	AfterParameters     string
+	AfterArguments      string // JSONata states
 	Result              string
 	AfterResultSelector string
 	AfterResultPath     string
@@ -106,7 +107,8 @@ func (s *Service) TestState(ctx context.Context, in TestStateInput) (TestStateRe
 
 func (i *Inspection) caught() bool {
 	for _, e := range i.Events {
-		if e == "TaskFailed" || e == "TaskTimedOut" || e == "MapStateFailed" || e == "ParallelStateFailed" {
+		switch e {
+		case "TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut", "MapStateFailed", "ParallelStateFailed":
 			return true
 		}
 	}

@@ -180,3 +180,58 @@ func (v *varScope) own() map[string]any {
 	}
 	return out
 }
+
+// jsonSize returns the length of v's compact JSON encoding, stopping early
+// once it passes limit (it then returns a number above limit). It does not
+// allocate, so every state's output can be checked against the payload
+// quota cheaply.
+func jsonSize(v any, limit int) int {
+	n := 0
+	var walk func(v any)
+	walk = func(v any) {
+		if n > limit {
+			return
+		}
+		switch t := v.(type) {
+		case nil:
+			n += 4
+		case bool:
+			n += 5
+		case float64:
+			n += 24 // an upper bound of a float's text
+		case string:
+			n += quotedLen(t)
+		case []any:
+			n += 2 + max(len(t)-1, 0)
+			for _, x := range t {
+				walk(x)
+			}
+		case map[string]any:
+			n += 2 + max(len(t)-1, 0)
+			for k, x := range t {
+				n += quotedLen(k) + 1
+				walk(x)
+			}
+		default:
+			n += len(encodeJSON(t))
+		}
+	}
+	walk(v)
+	return n
+}
+
+// quotedLen is the length of s as a JSON string.
+func quotedLen(s string) int {
+	n := 2
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			n += 2
+		case c < 0x20:
+			n += 6
+		default:
+			n++
+		}
+	}
+	return n
+}

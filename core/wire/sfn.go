@@ -700,6 +700,7 @@ func (s *sfnServer) testState(ctx context.Context, body []byte) (any, error) {
 		Input               string `json:"input,omitempty"`
 		AfterInputPath      string `json:"afterInputPath,omitempty"`
 		AfterParameters     string `json:"afterParameters,omitempty"`
+		AfterArguments      string `json:"afterArguments,omitempty"`
 		Result              string `json:"result,omitempty"`
 		AfterResultSelector string `json:"afterResultSelector,omitempty"`
 		AfterResultPath     string `json:"afterResultPath,omitempty"`
@@ -714,7 +715,7 @@ func (s *sfnServer) testState(ctx context.Context, body []byte) (any, error) {
 		Status     string     `json:"status"`
 		Inspection inspection `json:"inspectionData"`
 	}{res.Output, res.Error, res.Cause, res.NextState, res.Status,
-		inspection{i.Input, i.AfterInputPath, i.AfterParameters, i.Result, i.AfterResultSelector, i.AfterResultPath, i.Variables}}, nil
+		inspection{i.Input, i.AfterInputPath, i.AfterParameters, i.AfterArguments, i.Result, i.AfterResultSelector, i.AfterResultPath, i.Variables}}, nil
 }
 
 // ---- tags ----

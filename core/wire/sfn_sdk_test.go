@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -521,4 +523,52 @@ func TestSFNValidateAndTags(t *testing.T) {
 	if err != nil || len(tags.Tags) != 1 || *tags.Tags[0].Key != "team" || *tags.Tags[0].Value != "core" {
 		t.Fatalf("tags: %+v %v", tags, err)
 	}
+}
+
+// TestSFNMockTestCase runs an execution against a test case of a Step
+// Functions Local MockConfigFile.json, named the way Step Functions Local
+// takes it: stateMachineArn#TestCase.
+func TestSFNMockTestCase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "MockConfigFile.json")
+	mock := `{"StateMachines": {"orders": {"TestCases": {"Happy": {"Charge": "ChargeOK"}, "Declined": {"Charge": "ChargeDeclined"}}}},
+	  "MockedResponses": {"ChargeOK": {"0": {"Return": {"StatusCode": 200, "Payload": {"charged": true}}}},
+	    "ChargeDeclined": {"0": {"Throw": {"Error": "Payment.Declined", "Cause": "card expired"}}}}}`
+	if err := os.WriteFile(path, []byte(mock), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SFN_MOCK_CONFIG", path)
+	e := start(t, core.Config{})
+	c := sfnClient(e)
+	arn := createMachine(t, e, c, "orders", `{"StartAt": "Charge", "States": {"Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+	  "Parameters": {"FunctionName": "charge", "Payload.$": "$"}, "OutputPath": "$.Payload", "End": true}}}`, "")
+	for tc, want := range map[string]string{"Happy": `{"charged":true}`, "Declined": "Payment.Declined"} {
+		x, err := c.StartExecution(e.ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn + "#" + tc)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := awaitStatus(t, e, c, *x.ExecutionArn)
+		if got := aws.ToString(d.Output) + aws.ToString(d.Error); got != want {
+			t.Fatalf("%s: %q, want %q", tc, got, want)
+		}
+	}
+}
+
+func TestSFNExpressAsync(t *testing.T) {
+	e := start(t, core.Config{})
+	c := sfnClient(e)
+	arn := createMachine(t, e, c, "fast", passMachine, sfntypes.StateMachineTypeExpress)
+	x, err := c.StartExecution(e.ctx, &sfn.StartExecutionInput{StateMachineArn: &arn, Name: aws.String("one"), Input: aws.String(`{"name":"express"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(*x.ExecutionArn, "arn:aws:states:us-east-1:000000000000:express:fast:one") {
+		t.Fatalf("express arn %s", *x.ExecutionArn)
+	}
+	if d := awaitStatus(t, e, c, *x.ExecutionArn); *d.Output != `{"greeting":"Hello, express!"}` {
+		t.Fatalf("express: %+v", d)
+	}
+	_, err = c.GetExecutionHistory(e.ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: x.ExecutionArn})
+	wantCode(t, err, "StateMachineTypeNotSupported")
+	_, err = c.ListExecutions(e.ctx, &sfn.ListExecutionsInput{StateMachineArn: &arn})
+	wantCode(t, err, "StateMachineTypeNotSupported")
 }
