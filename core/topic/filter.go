@@ -756,3 +756,10 @@ func (c *policyCache) compile(text string, scope Scope, subscribe bool) (*Policy
 	c.mu.Unlock()
 	return p, nil
 }
+
+// decodeUseNumber decodes JSON keeping numbers as json.Number.
+func decodeUseNumber(text string, v any) error {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
