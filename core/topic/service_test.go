@@ -1,0 +1,237 @@
+package topic
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/skyport-dev/skyport/core/clock"
+	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/metrics"
+	"github.com/skyport-dev/skyport/core/store"
+)
+
+var epoch = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// fixture is a topic service on a frozen clock over a memory store.
+type fixture struct {
+	t      *testing.T
+	ctx    context.Context
+	clock  *clock.Clock
+	st     *store.Store
+	svc    *Service
+	bus    *event.Bus
+	events *event.Subscription
+	reg    *metrics.Registry
+}
+
+func newFixture(t *testing.T, cfg Config) *fixture {
+	t.Helper()
+	st, err := store.Open(store.Config{Memory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, ctx: context.Background(), clock: clock.NewFrozen(epoch), st: st, bus: event.NewBus(), reg: metrics.NewRegistry()}
+	f.events = f.bus.Subscribe(4096)
+	cfg.Store, cfg.Clock, cfg.Events, cfg.Metrics = st, f.clock, f.bus, f.reg
+	f.svc, err = Open(cfg)
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		f.svc.Close()
+		f.st.Close()
+	})
+	return f
+}
+
+// waitEvent returns the first event of that kind and level.
+func (f *fixture) waitEvent(kind event.Kind, level event.Level) event.Event {
+	f.t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case e := <-f.events.C:
+			if e.Kind == kind && e.Level == level {
+				return e
+			}
+		case <-timeout:
+			f.t.Fatalf("no %s event", kind)
+		}
+	}
+}
+
+// blockingQueues holds every send until released.
+type blockingQueues struct {
+	release chan struct{}
+	mu      sync.Mutex
+	got     []QueueMessage
+	arns    []string
+}
+
+func (b *blockingQueues) SendToQueue(ctx context.Context, arn string, m QueueMessage) error {
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	b.mu.Lock()
+	b.got = append(b.got, m)
+	b.arns = append(b.arns, arn)
+	b.mu.Unlock()
+	return nil
+}
+
+func (b *blockingQueues) count() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.got)
+}
+
+// Publishing to a topic with 1,000 subscriptions returns once recorded,
+// while every delivery is still stuck.
+func TestFanOutDoesNotBlockPublisher(t *testing.T) {
+	q := &blockingQueues{release: make(chan struct{})}
+	f := newFixture(t, Config{Queues: q})
+	arn, err := f.svc.CreateTopic(f.ctx, "wide", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 1000; i++ {
+		if _, err := f.svc.Subscribe(f.ctx, arn, "sqs", fmt.Sprintf("arn:aws:sqs:us-east-1:000000000000:q%d", i), nil, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.svc.Publish(f.ctx, PublishInput{TopicARN: arn, Message: "hello"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Publish blocked on its deliveries")
+	}
+	var n int
+	if err := f.st.DB().QueryRow(`SELECT COUNT(*) FROM topic_deliveries`).Scan(&n); err != nil || n != 1000 {
+		t.Fatalf("recorded deliveries: %d %v", n, err)
+	}
+	if got := q.count(); got != 0 {
+		t.Fatalf("%d deliveries passed a closed gate", got)
+	}
+	close(q.release)
+	deadline := time.Now().Add(20 * time.Second)
+	for q.count() < 1000 || f.svc.Topics()[0].Pending > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("delivered %d of 1000", q.count())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	seen := map[string]bool{}
+	for _, a := range q.arns {
+		seen[a] = true
+	}
+	if len(seen) != 1000 {
+		t.Fatalf("deliveries reached %d distinct queues", len(seen))
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		if err := f.st.DB().QueryRow(`SELECT COUNT(*) FROM topic_deliveries`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		var msgs int
+		_ = f.st.DB().QueryRow(`SELECT COUNT(*) FROM topic_messages`).Scan(&msgs)
+		if n == 0 && msgs == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d delivery rows and %d messages left after delivery", n, msgs)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if v := f.reg.Counter(metricDelivered, "", metricLabel("wide")).Value(); v != 1000 {
+		t.Fatalf("delivered counter %d", v)
+	}
+}
+
+// An endpoint that never answers costs one bounded attempt, not a stuck
+// subscription.
+func TestHangingEndpointTimesOut(t *testing.T) {
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("x-amz-sns-message-type") == "SubscriptionConfirmation" {
+			return
+		}
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(hang)
+	f := newFixture(t, Config{HTTPTimeout: 150 * time.Millisecond})
+	arn, _ := f.svc.CreateTopic(f.ctx, "slow", nil, nil)
+	subARN, err := f.svc.Subscribe(f.ctx, arn, "http", srv.URL, map[string]string{
+		"DeliveryPolicy": `{"healthyRetryPolicy":{"numRetries":0}}`}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := f.svc.lookupSub(subARN)
+	if _, err := f.svc.ConfirmSubscription(f.ctx, arn, sub.token); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := f.svc.Publish(f.ctx, PublishInput{TopicARN: arn, Message: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	e := f.waitEvent(event.DeliveryFailed, event.Warn)
+	if !strings.Contains(e.Message, "after 1 attempts") || !strings.Contains(e.Message, "Timeout") {
+		t.Fatalf("failure: %s", e.Message)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Fatalf("the attempt took %s", waited)
+	}
+}
+
+// The HTTP retry schedule follows the delivery policy on the core clock.
+func TestRetryPolicySchedule(t *testing.T) {
+	p := retryPolicy{MinDelayTarget: 1, MaxDelayTarget: 8, NumRetries: 7, NumNoDelayRetries: 1, NumMinDelayRetries: 1,
+		NumMaxDelayRetries: 1, BackoffFunction: "exponential"}
+	var got []time.Duration
+	for n := 1; ; n++ {
+		d, ok := p.delay(n)
+		if !ok {
+			break
+		}
+		got = append(got, d.Round(time.Millisecond))
+	}
+	if len(got) != 7 || got[0] != 0 || got[1] != time.Second || got[6] != 8*time.Second {
+		t.Fatalf("schedule %v", got)
+	}
+	for i := 2; i < 6; i++ {
+		if got[i] <= got[i-1] {
+			t.Fatalf("backoff not increasing: %v", got)
+		}
+	}
+	if d, ok := defaultHTTPRetry.delay(3); !ok || d != 20*time.Second {
+		t.Fatalf("default HTTP retry 3: %s %v", d, ok)
+	}
+	if _, ok := defaultHTTPRetry.delay(4); ok {
+		t.Fatal("default HTTP policy retries more than 3 times")
+	}
+	if _, err := parseSubscriptionDeliveryPolicy(`{"healthyRetryPolicy":{"numRetries":101}}`); err == nil {
+		t.Fatal("numRetries 101 accepted")
+	}
+	if _, err := parseSubscriptionDeliveryPolicy(`{"healthyRetryPolicy":{"minDelayTarget":30,"maxDelayTarget":10}}`); err == nil {
+		t.Fatal("max < min accepted")
+	}
+}
