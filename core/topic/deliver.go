@@ -124,6 +124,9 @@ func (l *lane) run(d *delivery) {
 	}
 	err := s.attempt(d)
 	<-s.slots
+	if err != nil && s.closed() {
+		return // cut short by Close: the delivery stays recorded for the next Open
+	}
 	d.attempts++
 	s.noteAttempt(d.sub, err)
 	if err == nil || d.sub.isDeleted() {

@@ -235,3 +235,104 @@ func TestRetryPolicySchedule(t *testing.T) {
 		t.Fatal("max < min accepted")
 	}
 }
+
+// recordingQueues accepts every send.
+type recordingQueues struct {
+	mu  sync.Mutex
+	got []QueueMessage
+}
+
+func (r *recordingQueues) SendToQueue(_ context.Context, _ string, m QueueMessage) error {
+	r.mu.Lock()
+	r.got = append(r.got, m)
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *recordingQueues) messages() []QueueMessage {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]QueueMessage(nil), r.got...)
+}
+
+func TestPublishWithoutSubscribersKeepsNothing(t *testing.T) {
+	f := newFixture(t, Config{})
+	arn, _ := f.svc.CreateTopic(f.ctx, "empty", nil, nil)
+	for i := 0; i < 3; i++ {
+		if _, err := f.svc.Publish(f.ctx, PublishInput{TopicARN: arn, Message: "nobody listens"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := f.st.DB().QueryRow(`SELECT COUNT(*) FROM topic_messages`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d messages kept (%v)", n, err)
+	}
+	if got := f.svc.Topics()[0].Published; got != 3 {
+		t.Fatalf("published count %d", got)
+	}
+}
+
+// FIFO deduplication ids are durable: a duplicate published after a
+// restart, inside the window, returns the original and is not delivered.
+func TestFIFODeduplicationSurvivesRestart(t *testing.T) {
+	path := t.TempDir() + "/topics.db"
+	clk := clock.NewFrozen(epoch)
+	q := &recordingQueues{}
+	open := func() (*store.Store, *Service) {
+		st, err := store.Open(store.Config{Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := Open(Config{Store: st, Clock: clk, Queues: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, svc
+	}
+	st, svc := open()
+	ctx := context.Background()
+	arn, err := svc.CreateTopic(ctx, "o.fifo", map[string]string{"FifoTopic": "true"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Subscribe(ctx, arn, "sqs", "arn:aws:sqs:us-east-1:000000000000:o.fifo", map[string]string{"RawMessageDelivery": "true"}, false); err != nil {
+		t.Fatal(err)
+	}
+	first, err := svc.Publish(ctx, PublishInput{TopicARN: arn, Message: "a", MessageGroupID: "g", MessageDeduplicationID: "d1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(q.messages()) < 1 || svc.Topics()[0].Pending > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("not delivered")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	svc.Close()
+	st.Close()
+
+	clk.Advance(time.Minute)
+	st, svc = open()
+	defer st.Close()
+	defer svc.Close()
+	again, err := svc.Publish(ctx, PublishInput{TopicARN: arn, Message: "a2", MessageGroupID: "g", MessageDeduplicationID: "d1"})
+	if err != nil || again != first {
+		t.Fatalf("duplicate after restart: %+v %v, want %+v", again, err, first)
+	}
+	next, err := svc.Publish(ctx, PublishInput{TopicARN: arn, Message: "b", MessageGroupID: "g", MessageDeduplicationID: "d2"})
+	if err != nil || next.SequenceNumber <= first.SequenceNumber {
+		t.Fatalf("next after restart: %+v %v", next, err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for len(q.messages()) < 2 || svc.Topics()[0].Pending > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("not delivered")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	got := q.messages()
+	if len(got) != 2 || got[0].Body != "a" || got[1].Body != "b" || got[1].MessageGroupID != "g" || got[1].DeduplicationID != "d2" {
+		t.Fatalf("deliveries: %+v", got)
+	}
+}

@@ -1,9 +1,12 @@
 package topic
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/skyport-dev/skyport/core/store"
 )
 
 // load rebuilds topics, subscriptions and FIFO de-duplication state from
@@ -13,6 +16,9 @@ func (s *Service) load() error {
 		return err
 	}
 	if err := s.loadSubscriptions(); err != nil {
+		return err
+	}
+	if err := s.dropOrphans(); err != nil {
 		return err
 	}
 	return s.loadDedup()
@@ -77,6 +83,19 @@ func (s *Service) loadSubscriptions() error {
 		s.attach(sub)
 	}
 	return rows.Err()
+}
+
+// dropOrphans deletes messages left without deliveries (a publish that
+// raced with the deletion of its subscriptions).
+func (s *Service) dropOrphans() error {
+	err := s.st.Write(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.Exec(`DELETE FROM topic_messages WHERE NOT EXISTS (SELECT 1 FROM topic_deliveries d WHERE d.message = topic_messages.id)`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("topic: drop undeliverable messages: %w", err)
+	}
+	return nil
 }
 
 func (s *Service) loadDedup() error {
