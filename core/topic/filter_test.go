@@ -248,3 +248,34 @@ func BenchmarkFilterMatch5Keys(b *testing.B) {
 		}
 	}
 }
+
+func TestExplainFilterKeyByKey(t *testing.T) {
+	f := newFixture(t, Config{})
+	ex, err := f.svc.ExplainFilter(`{"store":["example_corp"],"price_usd":[{"numeric":[">",500]}],"$or":[{"event":["order_placed"]},{"encrypted":[{"exists":true}]}]}`,
+		"MessageAttributes", docAttrs, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Matched || len(ex.Alternatives) != 2 {
+		t.Fatalf("explanation: %+v", ex)
+	}
+	byKey := map[string]KeyResult{}
+	for _, r := range ex.Alternatives[0] {
+		byKey[r.Key] = r
+	}
+	if !byKey["store"].Matched || byKey["price_usd"].Matched || byKey["price_usd"].Values[0] != "210.75" || !byKey["event"].Matched {
+		t.Fatalf("first alternative: %+v", ex.Alternatives[0])
+	}
+	for _, r := range ex.Alternatives[1] {
+		if r.Key == "encrypted" && (r.Present || r.Matched) {
+			t.Fatalf("encrypted: %+v", r)
+		}
+	}
+	body, err := f.svc.ExplainFilter(`{"order":{"source":{"ip":[{"cidr":"10.0.0.0/8"}]}}}`, "MessageBody", nil, docBody)
+	if err != nil || !body.Matched || body.Alternatives[0][0].Key != "order.source.ip" || body.Alternatives[0][0].Values[0] != `"10.0.0.17"` {
+		t.Fatalf("body explanation: %+v %v", body, err)
+	}
+	if _, err := f.svc.ExplainFilter(`{"a":"b"}`, "MessageAttributes", nil, ""); err == nil {
+		t.Fatal("a bad policy explained")
+	}
+}

@@ -265,4 +265,5 @@ const (
 	metricPublished = "skyport_topic_messages_published_total"
 	metricDelivered = "skyport_topic_deliveries_succeeded_total"
 	metricFailed    = "skyport_topic_deliveries_failed_total"
+	metricPending   = "skyport_topic_deliveries_pending"
 )

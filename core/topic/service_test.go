@@ -336,3 +336,33 @@ func TestFIFODeduplicationSurvivesRestart(t *testing.T) {
 		t.Fatalf("deliveries: %+v", got)
 	}
 }
+
+func TestFilterPolicyLimitPerTopic(t *testing.T) {
+	f := newFixture(t, Config{Queues: &recordingQueues{}})
+	arn, _ := f.svc.CreateTopic(f.ctx, "limited", nil, nil)
+	policy := map[string]string{"FilterPolicy": `{"a":["b"]}`}
+	for i := 0; i < MaxFilterPolicies; i++ {
+		if _, err := f.svc.Subscribe(f.ctx, arn, "sqs", fmt.Sprintf("arn:aws:sqs:us-east-1:000000000000:q%d", i), policy, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := f.svc.Subscribe(f.ctx, arn, "sqs", "arn:aws:sqs:us-east-1:000000000000:one-more", policy, false)
+	if te, ok := err.(*Error); !ok || te.Code != FilterPolicyLimitExceeded {
+		t.Fatalf("201st filter policy: %v", err)
+	}
+	plain, err := f.svc.Subscribe(f.ctx, arn, "sqs", "arn:aws:sqs:us-east-1:000000000000:plain", nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.svc.SetSubscriptionAttributes(f.ctx, plain, "FilterPolicy", `{"a":["c"]}`)
+	if te, ok := err.(*Error); !ok || te.Code != FilterPolicyLimitExceeded {
+		t.Fatalf("setting a 201st filter policy: %v", err)
+	}
+	var out strings.Builder
+	if err := f.reg.WritePrometheus(&out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `skyport_topic_deliveries_pending{topic="limited"} 0`) {
+		t.Fatalf("pending gauge missing:\n%s", out.String())
+	}
+}

@@ -51,6 +51,9 @@ func (s *Service) Subscribe(ctx context.Context, topicARN, protocol, endpoint st
 			return s.existingSubscription(sub, attrs, returnARN)
 		}
 	}
+	if strings.TrimSpace(attrs["FilterPolicy"]) != "" && t.filterPolicies() >= MaxFilterPolicies {
+		return "", errFilterLimit()
+	}
 	sub := &subscription{arn: topicARN + ":" + newUUID(), topic: t, protocol: protocol, endpoint: endpoint,
 		attrs: map[string]string{}, confirmCh: make(chan struct{})}
 	for k, v := range attrs {
@@ -434,6 +437,12 @@ func (s *Service) SetSubscriptionAttributes(ctx context.Context, arn, name, valu
 	s.adminMu.Lock()
 	defer s.adminMu.Unlock()
 	sub.mu.Lock()
+	hadPolicy := sub.filter != nil
+	sub.mu.Unlock()
+	if name == "FilterPolicy" && strings.TrimSpace(value) != "" && !hadPolicy && sub.topic.filterPolicies() >= MaxFilterPolicies {
+		return errFilterLimit()
+	}
+	sub.mu.Lock()
 	trial := &subscription{protocol: sub.protocol, topic: sub.topic, attrs: copyMap(sub.attrs),
 		filter: sub.filter, raw: sub.raw, dlq: sub.dlq, retry: sub.retry}
 	sub.mu.Unlock()
@@ -452,4 +461,21 @@ func (s *Service) SetSubscriptionAttributes(ctx context.Context, arn, name, valu
 	sub.mu.Unlock()
 	s.emit(event.ResourceChanged, event.Info, sub.arn, "set "+name+" of subscription "+sub.arn)
 	return nil
+}
+
+func errFilterLimit() *Error {
+	return errorf(FilterPolicyLimitExceeded, "Filter policy limit exceeded: a topic may have %d subscriptions with a filter policy", MaxFilterPolicies)
+}
+
+// filterPolicies counts the topic's subscriptions with a filter policy.
+func (t *topic) filterPolicies() int {
+	n := 0
+	for _, sub := range t.subscriptionsSnapshot() {
+		sub.mu.Lock()
+		if sub.filter != nil {
+			n++
+		}
+		sub.mu.Unlock()
+	}
+	return n
 }

@@ -319,6 +319,20 @@ func TestSNSFanOutRawAndEnveloped(t *testing.T) {
 	e.receiveN(t, rawURL, 1)
 	e.waitIdle(t)
 	e.queueEmpty(t, envURL)
+
+	resp, err = http.Get(e.srv.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prom, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, line := range []string{`skyport_topic_messages_published_total{topic="events"} 3`,
+		`skyport_topic_deliveries_succeeded_total{topic="events"} 6`, `skyport_topic_deliveries_failed_total{topic="events"} 0`,
+		`skyport_topic_deliveries_pending{topic="events"} 0`} {
+		if !strings.Contains(string(prom), line) {
+			t.Errorf("/metrics lacks %s", line)
+		}
+	}
 }
 
 func TestSNSSubscriptionActions(t *testing.T) {
