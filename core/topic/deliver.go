@@ -117,6 +117,10 @@ func (s *Service) startAttempt(fn func()) bool {
 // run makes one attempt and decides what follows.
 func (l *lane) run(d *delivery) {
 	s := l.s
+	d.sub.mu.Lock()
+	pace := d.sub.pace
+	d.sub.mu.Unlock()
+	pace.wait(s.clock, s.done)
 	select {
 	case s.slots <- struct{}{}:
 	case <-s.done:
@@ -267,7 +271,7 @@ func (s *Service) giveUp(d *delivery, cause error) {
 	_, _, _, dlq := d.sub.state()
 	what := "dropped"
 	if dlq != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
 		err := s.deliverQueue(ctx, dlq, d)
 		cancel()
 		if err == nil {

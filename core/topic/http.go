@@ -24,7 +24,9 @@ func (s *Service) post(ctx context.Context, endpoint, body string, header http.H
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	req.Header.Set("Content-Type", "text/plain; charset=UTF-8")
+	if req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "text/plain; charset=UTF-8")
+	}
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := s.http.Do(req)
 	if err != nil {
@@ -45,7 +47,13 @@ func (s *Service) post(ctx context.Context, endpoint, body string, header http.H
 // with the x-amz-sns-* headers.
 func (s *Service) deliverHTTP(ctx context.Context, d *delivery) error {
 	_, raw, _, _ := d.sub.state()
+	d.sub.mu.Lock()
+	ctype := d.sub.ctype
+	d.sub.mu.Unlock()
 	h := http.Header{}
+	if ctype != "" {
+		h.Set("Content-Type", ctype)
+	}
 	h.Set("x-amz-sns-message-type", "Notification")
 	h.Set("x-amz-sns-message-id", d.msg.id)
 	h.Set("x-amz-sns-topic-arn", d.msg.topic.arn)

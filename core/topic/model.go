@@ -63,6 +63,8 @@ type subscription struct {
 	raw       bool          // RawMessageDelivery
 	dlq       string        // RedrivePolicy deadLetterTargetArn
 	retry     *retryPolicy  // nil: the protocol's default
+	ctype     string        // requestPolicy.headerContentType
+	pace      *pacer        // throttlePolicy, nil when unlimited
 	lastErr   string        // last failed attempt
 	lastAt    time.Time     // last attempt
 	deleted   bool          // unsubscribed or its topic deleted

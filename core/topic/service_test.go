@@ -366,3 +366,64 @@ func TestFilterPolicyLimitPerTopic(t *testing.T) {
 		t.Fatalf("pending gauge missing:\n%s", out.String())
 	}
 }
+
+// throttlePolicy spaces attempts on the core clock; requestPolicy sets the
+// Content-Type.
+func TestDeliveryPolicyThrottleAndContentType(t *testing.T) {
+	got := make(chan *http.Request, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("x-amz-sns-message-type") == "Notification" {
+			got <- r
+		}
+	}))
+	defer srv.Close()
+	f := newFixture(t, Config{})
+	arn, _ := f.svc.CreateTopic(f.ctx, "paced", nil, nil)
+	subARN, err := f.svc.Subscribe(f.ctx, arn, "http", srv.URL, map[string]string{
+		"DeliveryPolicy": `{"throttlePolicy":{"maxReceivesPerSecond":1},"requestPolicy":{"headerContentType":"application/json"}}`}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := f.svc.lookupSub(subARN)
+	if _, err := f.svc.ConfirmSubscription(f.ctx, arn, sub.token); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := f.svc.Publish(f.ctx, PublishInput{TopicARN: arn, Message: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := func() *http.Request {
+		select {
+		case r := <-got:
+			return r
+		case <-time.After(10 * time.Second):
+			t.Fatal("no delivery")
+		}
+		return nil
+	}
+	if r := next(); r.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("Content-Type %q", r.Header.Get("Content-Type"))
+	}
+	for i := 0; i < 2; i++ {
+		// The next attempt waits a second of core time: nothing arrives
+		// until the clock moves.
+		deadline := time.Now().Add(10 * time.Second)
+		for f.clock.Pending() == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the paced attempt set no timer")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		select {
+		case r := <-got:
+			t.Fatalf("delivery %d came before its time: %v", i+2, r.Header)
+		default:
+		}
+		f.clock.Advance(time.Second)
+		next()
+	}
+	if _, err := parseSubscriptionDeliveryPolicy(`{"requestPolicy":{"headerContentType":"image/png"}}`); err == nil {
+		t.Fatal("an unsupported content type was accepted")
+	}
+}

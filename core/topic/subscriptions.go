@@ -214,13 +214,13 @@ func (s *Service) applySubAttr(sub *subscription, name, value string, subscribe 
 		if sub.protocol != "http" && sub.protocol != "https" {
 			return invalidf("%sDeliveryPolicy: Delivery policy is only supported for HTTP/S subscriptions", reason)
 		}
-		sub.retry = nil
+		sub.retry, sub.ctype, sub.pace = nil, "", nil
 		if value != "" {
 			p, err := parseSubscriptionDeliveryPolicy(value)
 			if err != nil {
 				return err
 			}
-			sub.retry = p
+			sub.retry, sub.ctype, sub.pace = p.retry, p.contentType, newPacer(p.rate)
 		}
 	case "ReplayPolicy", "SubscriptionRoleArn":
 	}
@@ -444,7 +444,7 @@ func (s *Service) SetSubscriptionAttributes(ctx context.Context, arn, name, valu
 	}
 	sub.mu.Lock()
 	trial := &subscription{protocol: sub.protocol, topic: sub.topic, attrs: copyMap(sub.attrs),
-		filter: sub.filter, raw: sub.raw, dlq: sub.dlq, retry: sub.retry}
+		filter: sub.filter, raw: sub.raw, dlq: sub.dlq, retry: sub.retry, ctype: sub.ctype, pace: sub.pace}
 	sub.mu.Unlock()
 	if err := s.applySubAttr(trial, name, value, false); err != nil {
 		return err
@@ -458,6 +458,7 @@ func (s *Service) SetSubscriptionAttributes(ctx context.Context, arn, name, valu
 	}
 	sub.mu.Lock()
 	sub.attrs, sub.filter, sub.raw, sub.dlq, sub.retry = trial.attrs, trial.filter, trial.raw, trial.dlq, trial.retry
+	sub.ctype, sub.pace = trial.ctype, trial.pace
 	sub.mu.Unlock()
 	s.emit(event.ResourceChanged, event.Info, sub.arn, "set "+name+" of subscription "+sub.arn)
 	return nil
