@@ -85,10 +85,22 @@ func (p *retryPolicy) validate() *Error {
 	}
 	switch p.BackoffFunction {
 	case "linear", "arithmetic", "geometric", "exponential":
-		return nil
+	default:
+		return invalidf("DeliveryPolicy: backoffFunction must be one of linear, arithmetic, geometric, exponential")
 	}
-	return invalidf("DeliveryPolicy: backoffFunction must be one of linear, arithmetic, geometric, exponential")
+	var total time.Duration
+	for n := 1; n <= p.NumRetries; n++ {
+		d, _ := p.delay(n)
+		total += d
+	}
+	if total > maxRetryTime {
+		return invalidf("DeliveryPolicy: The total policy retry time for an HTTP/S endpoint cannot be greater than %d seconds", int(maxRetryTime.Seconds()))
+	}
+	return nil
 }
+
+// maxRetryTime is SNS's hard limit on an HTTP/S policy's total retry time.
+const maxRetryTime = 3600 * time.Second
 
 // subscriptionDeliveryPolicy is a subscription's DeliveryPolicy attribute.
 type subscriptionDeliveryPolicy struct {

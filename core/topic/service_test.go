@@ -231,6 +231,10 @@ func TestRetryPolicySchedule(t *testing.T) {
 	if _, err := parseSubscriptionDeliveryPolicy(`{"healthyRetryPolicy":{"numRetries":101}}`); err == nil {
 		t.Fatal("numRetries 101 accepted")
 	}
+	if _, err := parseSubscriptionDeliveryPolicy(`{"healthyRetryPolicy":{"numRetries":100,"minDelayTarget":60,"maxDelayTarget":60}}`); err == nil ||
+		!strings.Contains(err.Message, "cannot be greater than 3600 seconds") {
+		t.Fatalf("100 retries a minute apart: %v", err)
+	}
 	if _, err := parseSubscriptionDeliveryPolicy(`{"healthyRetryPolicy":{"minDelayTarget":30,"maxDelayTarget":10}}`); err == nil {
 		t.Fatal("max < min accepted")
 	}
