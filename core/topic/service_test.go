@@ -431,3 +431,34 @@ func TestDeliveryPolicyThrottleAndContentType(t *testing.T) {
 		t.Fatal("an unsupported content type was accepted")
 	}
 }
+
+// Rows left by a publish that raced with a deletion are dropped at Open.
+func TestOpenDropsOrphanedDeliveries(t *testing.T) {
+	path := t.TempDir() + "/orphans.db"
+	st, err := store.Open(store.Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Write(context.Background(), func(tx *store.Tx) error {
+		if _, err := tx.Exec(insertTopicMessageSQL, "gone", "m-1", "", "body", "", "", "", "", "", 1); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`INSERT INTO topic_deliveries(message, subscription, attempts, next_at) VALUES (last_insert_rowid(), 999, 0, 0)`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := Open(Config{Store: st, Clock: clock.NewFrozen(epoch)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	defer svc.Close()
+	var deliveries, messages int
+	st.DB().QueryRow(`SELECT COUNT(*) FROM topic_deliveries`).Scan(&deliveries)
+	st.DB().QueryRow(`SELECT COUNT(*) FROM topic_messages`).Scan(&messages)
+	if deliveries != 0 || messages != 0 {
+		t.Fatalf("%d deliveries and %d messages left", deliveries, messages)
+	}
+}

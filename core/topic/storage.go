@@ -85,10 +85,14 @@ func (s *Service) loadSubscriptions() error {
 	return rows.Err()
 }
 
-// dropOrphans deletes messages left without deliveries (a publish that
-// raced with the deletion of its subscriptions).
+// dropOrphans deletes deliveries to subscriptions that are gone and
+// messages left without deliveries (a publish that raced with the deletion
+// of its topic or subscriptions).
 func (s *Service) dropOrphans() error {
 	err := s.st.Write(context.Background(), func(tx *store.Tx) error {
+		if _, err := tx.Exec(`DELETE FROM topic_deliveries WHERE subscription NOT IN (SELECT id FROM topic_subscriptions)`); err != nil {
+			return err
+		}
 		_, err := tx.Exec(`DELETE FROM topic_messages WHERE NOT EXISTS (SELECT 1 FROM topic_deliveries d WHERE d.message = topic_messages.id)`)
 		return err
 	})
