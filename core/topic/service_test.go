@@ -462,3 +462,66 @@ func TestOpenDropsOrphanedDeliveries(t *testing.T) {
 		t.Fatalf("%d deliveries and %d messages left", deliveries, messages)
 	}
 }
+
+// failingGroup fails every send of one message group until fixed.
+type failingGroup struct {
+	recordingQueues
+	group string
+	fixed chan struct{}
+}
+
+func (q *failingGroup) SendToQueue(ctx context.Context, arn string, m QueueMessage) error {
+	if m.MessageGroupID == q.group {
+		select {
+		case <-q.fixed:
+		default:
+			return &DeliveryError{Reason: "queue is having a bad day"}
+		}
+	}
+	return q.recordingQueues.SendToQueue(ctx, arn, m)
+}
+
+// In a FIFO topic a failing message holds back its own group only.
+func TestFIFOFailingGroupHoldsOnlyItself(t *testing.T) {
+	q := &failingGroup{group: "A", fixed: make(chan struct{})}
+	f := newFixture(t, Config{Queues: q})
+	arn, _ := f.svc.CreateTopic(f.ctx, "g.fifo", map[string]string{"FifoTopic": "true", "ContentBasedDeduplication": "true"}, nil)
+	if _, err := f.svc.Subscribe(f.ctx, arn, "sqs", "arn:aws:sqs:us-east-1:000000000000:g.fifo", map[string]string{"RawMessageDelivery": "true"}, false); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 4; i++ {
+		for _, g := range []string{"A", "B"} {
+			if _, err := f.svc.Publish(f.ctx, PublishInput{TopicARN: arn, Message: fmt.Sprintf("%s%d", g, i), MessageGroupID: g}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(q.messages()) < 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("group B delivered %d of 4 while A fails", len(q.messages()))
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	for i, m := range q.messages() {
+		if m.Body != fmt.Sprintf("B%d", i) {
+			t.Fatalf("delivery %d is %s", i, m.Body)
+		}
+	}
+	close(q.fixed)
+	// A's head message is backing off on the core clock; let it go.
+	for len(q.messages()) < 8 {
+		if time.Now().After(deadline) {
+			t.Fatalf("group A not delivered after the fix: %d", len(q.messages()))
+		}
+		f.clock.Advance(time.Second)
+		time.Sleep(2 * time.Millisecond)
+	}
+	var a []string
+	for _, m := range q.messages()[4:] {
+		a = append(a, m.Body)
+	}
+	if strings.Join(a, ",") != "A0,A1,A2,A3" {
+		t.Fatalf("group A out of order: %v", a)
+	}
+}
