@@ -21,7 +21,7 @@ func TestSNSRestartResumesPendingDeliveries(t *testing.T) {
 	arn := e.createTopic(t, c, "durable", nil)
 	ep := newEndpoint(t, 200, 500) // confirmation, then the first attempt fails
 	events := e.core.Events(1024)
-	sub := e.confirmHTTP(t, c, arn, ep, map[string]string{"RawMessageDelivery": "true"})
+	sub, _ := e.confirmHTTP(t, c, arn, ep, map[string]string{"RawMessageDelivery": "true"})
 	pub, err := c.Publish(e.ctx, &sns.PublishInput{TopicArn: &arn, Message: aws.String("survive")})
 	if err != nil {
 		t.Fatal(err)
