@@ -42,6 +42,7 @@ type Error struct {
 	Message string
 }
 
+// Error returns the code and the message.
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 
 func errorf(code Code, format string, a ...any) *Error {
@@ -170,4 +171,5 @@ type DeliveryError struct {
 	Reason    string
 }
 
+// Error returns the reason.
 func (e *DeliveryError) Error() string { return e.Reason }

@@ -123,12 +123,6 @@ func (l *lane) close() {
 	l.mu.Unlock()
 }
 
-func (l *lane) isClosed() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.closed
-}
-
 // startAttempt runs fn in a goroutine the service waits for at Close; it
 // reports false once the service is closing.
 func (s *Service) startAttempt(fn func()) bool {

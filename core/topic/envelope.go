@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // envelopeAttr is one message attribute in the SNS JSON envelope.
@@ -162,6 +161,3 @@ func (s *Service) lambdaEvent(m *message, sub *subscription) []byte {
 	b, _ := json.Marshal(lambdaEvent{Records: []lambdaRecord{{EventSource: "aws:sns", EventVersion: "1.0", EventSubscriptionArn: sub.arn, Sns: n}}})
 	return b
 }
-
-// parseTimestamp reads an envelope Timestamp (tests, GUI).
-func parseTimestamp(s string) (time.Time, error) { return time.Parse(timestampFormat, s) }
