@@ -13,9 +13,11 @@ import (
 // userAgent is the User-Agent SNS sends to HTTP(S) endpoints.
 const userAgent = "Amazon Simple Notification Service Agent"
 
-// post sends one SNS request to an HTTP(S) endpoint. A 2xx answer is a
-// success; 5xx, 408, 429 and transport failures (including the bounded
-// timeout) may be retried; any other status is a permanent failure.
+// post sends one SNS request to an HTTP(S) endpoint. As SNS documents, an
+// answer in the range 200–4xx counts as delivered (a 3xx or 4xx is reported
+// as a warning event, since the endpoint probably did not take it); a 5xx,
+// no answer within the bounded timeout, or a transport failure is a failed
+// attempt that the delivery policy retries.
 func (s *Service) post(ctx context.Context, endpoint, body string, header http.Header) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(body))
 	if err != nil {
@@ -35,12 +37,13 @@ func (s *Service) post(ctx context.Context, endpoint, body string, header http.H
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	switch {
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		return nil
-	case resp.StatusCode >= 500, resp.StatusCode == http.StatusRequestTimeout, resp.StatusCode == http.StatusTooManyRequests:
+	case resp.StatusCode >= 500 || resp.StatusCode < 200:
 		return &DeliveryError{Reason: fmt.Sprintf("POST %s: HTTP %d", endpoint, resp.StatusCode)}
+	case resp.StatusCode >= 300:
+		s.emit(event.DeliveryFailed, event.Warn, header.Get("x-amz-sns-topic-arn"), fmt.Sprintf(
+			"%s answered HTTP %d to %s; SNS counts 200–4xx as delivered and does not retry", endpoint, resp.StatusCode, header.Get("x-amz-sns-message-id")))
 	}
-	return &DeliveryError{Permanent: true, Reason: fmt.Sprintf("POST %s: HTTP %d", endpoint, resp.StatusCode)}
+	return nil
 }
 
 // deliverHTTP posts a notification (or the raw message) to sub's endpoint

@@ -525,3 +525,55 @@ func TestFIFOFailingGroupHoldsOnlyItself(t *testing.T) {
 		t.Fatalf("group A out of order: %v", a)
 	}
 }
+
+// As SNS documents, an endpoint answering 200–4xx has the message: a 404
+// is not retried and not dead-lettered (but is reported); a 500 is retried.
+func TestHTTPStatusClasses(t *testing.T) {
+	statuses := make(chan int, 10)
+	hits := make(chan string, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("x-amz-sns-message-type") != "Notification" {
+			return
+		}
+		hits <- r.Header.Get("x-amz-sns-message-id")
+		w.WriteHeader(<-statuses)
+	}))
+	defer srv.Close()
+	f := newFixture(t, Config{})
+	arn, _ := f.svc.CreateTopic(f.ctx, "codes", nil, nil)
+	subARN, _ := f.svc.Subscribe(f.ctx, arn, "http", srv.URL, nil, true)
+	sub, _ := f.svc.lookupSub(subARN)
+	if _, err := f.svc.ConfirmSubscription(f.ctx, arn, sub.token); err != nil {
+		t.Fatal(err)
+	}
+	statuses <- 404
+	if _, err := f.svc.Publish(f.ctx, PublishInput{TopicARN: arn, Message: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	<-hits
+	if e := f.waitEvent(event.DeliveryFailed, event.Warn); !strings.Contains(e.Message, "HTTP 404") {
+		t.Fatalf("404 event: %s", e.Message)
+	}
+	f.waitEvent(event.MessageDelivered, event.Debug)
+	deadline := time.Now().Add(10 * time.Second)
+	for f.svc.Topics()[0].Pending != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if s := f.svc.Topics()[0]; s.Delivered != 1 || s.Failed != 0 || s.Pending != 0 {
+		t.Fatalf("after a 404: %+v", s)
+	}
+	statuses <- 500
+	statuses <- 200
+	if _, err := f.svc.Publish(f.ctx, PublishInput{TopicARN: arn, Message: "m2"}); err != nil {
+		t.Fatal(err)
+	}
+	first := <-hits
+	e := f.waitEvent(event.DeliveryFailed, event.Debug)
+	if !strings.Contains(e.Message, "retrying in 20s") {
+		t.Fatalf("500 event: %s", e.Message)
+	}
+	f.clock.Advance(20 * time.Second)
+	if again := <-hits; again != first {
+		t.Fatalf("retry of %s delivered %s", first, again)
+	}
+}
