@@ -105,3 +105,54 @@ func (s *Service) sendConfirmation(sub *subscription) {
 	}
 	try(1)
 }
+
+// sendUnsubscribeConfirmation tells a deleted HTTP(S) subscription's
+// endpoint, once, in the background.
+func (s *Service) sendUnsubscribeConfirmation(sub *subscription) {
+	token := newToken()
+	sub.mu.Lock()
+	attrs := copyMap(sub.attrs)
+	sub.mu.Unlock()
+	s.mu.Lock()
+	if s.restore == nil {
+		s.restore = map[string]restoreTicket{}
+	}
+	if len(s.restore) >= 1024 {
+		clear(s.restore)
+	}
+	s.restore[token] = restoreTicket{topic: sub.topic.arn, protocol: sub.protocol, endpoint: sub.endpoint, attrs: attrs}
+	s.mu.Unlock()
+	doc := marshalEnvelope(s.unsubscribeConfirmation(sub, token))
+	h := http.Header{}
+	h.Set("x-amz-sns-message-type", "UnsubscribeConfirmation")
+	h.Set("x-amz-sns-topic-arn", sub.topic.arn)
+	h.Set("x-amz-sns-subscription-arn", sub.arn)
+	s.startAttempt(func() {
+		if err := s.post(s.ctx, sub.endpoint, doc, h); err != nil {
+			s.emit(event.DeliveryFailed, event.Debug, sub.arn, "unsubscribe confirmation to "+sub.endpoint+" failed: "+err.Error())
+		}
+	})
+}
+
+// restoreTicket is what the SubscribeURL of an UnsubscribeConfirmation
+// brings back.
+type restoreTicket struct {
+	topic, protocol, endpoint string
+	attrs                     map[string]string
+}
+
+// restoreSubscription subscribes an endpoint again from the token of its
+// UnsubscribeConfirmation, confirmed at once (the endpoint proved itself).
+func (s *Service) restoreSubscription(ctx context.Context, topicARN, token string) (string, bool, error) {
+	s.mu.Lock()
+	tk, ok := s.restore[token]
+	if ok && tk.topic == topicARN {
+		delete(s.restore, token)
+	}
+	s.mu.Unlock()
+	if !ok || tk.topic != topicARN {
+		return "", false, nil
+	}
+	arn, err := s.subscribe(ctx, tk.topic, tk.protocol, tk.endpoint, tk.attrs, true, true)
+	return arn, true, err
+}

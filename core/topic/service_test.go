@@ -2,7 +2,9 @@ package topic
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -575,5 +577,53 @@ func TestHTTPStatusClasses(t *testing.T) {
 	f.clock.Advance(20 * time.Second)
 	if again := <-hits; again != first {
 		t.Fatalf("retry of %s delivered %s", first, again)
+	}
+}
+
+// Unsubscribing an HTTP endpoint sends it an UnsubscribeConfirmation whose
+// SubscribeURL token restores the subscription.
+func TestUnsubscribeConfirmationRestores(t *testing.T) {
+	posts := make(chan *http.Request, 10)
+	bodies := make(chan string, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := new(strings.Builder)
+		_, _ = io.Copy(b, r.Body)
+		posts <- r
+		bodies <- b.String()
+	}))
+	defer srv.Close()
+	f := newFixture(t, Config{})
+	arn, _ := f.svc.CreateTopic(f.ctx, "bye", nil, nil)
+	subARN, _ := f.svc.Subscribe(f.ctx, arn, "http", srv.URL, map[string]string{"RawMessageDelivery": "true"}, true)
+	<-posts
+	<-bodies
+	sub, _ := f.svc.lookupSub(subARN)
+	if _, err := f.svc.ConfirmSubscription(f.ctx, arn, sub.token); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Unsubscribe(f.ctx, subARN); err != nil {
+		t.Fatal(err)
+	}
+	r := <-posts
+	var env Envelope
+	if err := json.Unmarshal([]byte(<-bodies), &env); err != nil {
+		t.Fatal(err)
+	}
+	if r.Header.Get("x-amz-sns-message-type") != "UnsubscribeConfirmation" || env.Type != "UnsubscribeConfirmation" || env.Token == "" {
+		t.Fatalf("unsubscribe confirmation: %v %+v", r.Header, env)
+	}
+	if err := f.svc.Verify(env); err != nil {
+		t.Fatalf("signature: %v", err)
+	}
+	restored, err := f.svc.ConfirmSubscription(f.ctx, arn, env.Token)
+	if err != nil || restored == subARN {
+		t.Fatalf("restore: %s %v", restored, err)
+	}
+	attrs, _ := f.svc.GetSubscriptionAttributes(restored)
+	if attrs["PendingConfirmation"] != "false" || attrs["RawMessageDelivery"] != "true" {
+		t.Fatalf("restored subscription: %v", attrs)
+	}
+	if _, err := f.svc.ConfirmSubscription(f.ctx, arn, env.Token); err == nil {
+		t.Fatal("a restore token worked twice")
 	}
 }

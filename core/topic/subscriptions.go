@@ -31,6 +31,12 @@ const pendingARN = "pending confirmation"
 // It returns the subscription ARN, or "pending confirmation" unless
 // returnARN is set.
 func (s *Service) Subscribe(ctx context.Context, topicARN, protocol, endpoint string, attrs map[string]string, returnARN bool) (string, error) {
+	return s.subscribe(ctx, topicARN, protocol, endpoint, attrs, returnARN, false)
+}
+
+// subscribe is Subscribe; confirmed subscribes an HTTP(S) endpoint without
+// the confirmation round trip (a restored subscription).
+func (s *Service) subscribe(ctx context.Context, topicARN, protocol, endpoint string, attrs map[string]string, returnARN, confirmed bool) (string, error) {
 	t, terr := s.lookupARN(topicARN)
 	if terr != nil {
 		return "", terr
@@ -61,7 +67,7 @@ func (s *Service) Subscribe(ctx context.Context, topicARN, protocol, endpoint st
 			return "", err
 		}
 	}
-	sub.confirmed = protocol != "http" && protocol != "https"
+	sub.confirmed = confirmed || (protocol != "http" && protocol != "https")
 	if !sub.confirmed {
 		sub.token = newToken()
 	} else {
@@ -281,6 +287,9 @@ func (s *Service) ConfirmSubscription(ctx context.Context, topicARN, token strin
 		s.emit(event.ResourceChanged, event.Info, sub.arn, "confirmed subscription of "+sub.endpoint+" to topic "+t.name)
 		return sub.arn, nil
 	}
+	if arn, ok, err := s.restoreSubscription(ctx, topicARN, token); ok {
+		return arn, err
+	}
 	return "", invalidf("Token")
 }
 
@@ -327,6 +336,9 @@ func (s *Service) Unsubscribe(ctx context.Context, arn string) error {
 	delete(s.subs, sub.arn)
 	s.mu.Unlock()
 	sub.retire()
+	if _, _, confirmed, _ := sub.state(); confirmed && (sub.protocol == "http" || sub.protocol == "https") {
+		s.sendUnsubscribeConfirmation(sub)
+	}
 	s.emit(event.ResourceDeleted, event.Info, sub.arn, "unsubscribed "+sub.endpoint+" from topic "+t.name)
 	return nil
 }
