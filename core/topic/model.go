@@ -27,7 +27,7 @@ type topic struct {
 	dedup   map[string]dedupEntry
 	seq     int64 // last FIFO sequence number
 	deleted bool
-	removed int64 // subscriptions deleted, for SubscriptionsDeleted
+	removed int64 // subscriptions deleted, for SubscriptionsDeleted (kept in the store)
 }
 
 // dedupEntry remembers a FIFO deduplication id for the window.

@@ -25,7 +25,7 @@ func (s *Service) load() error {
 }
 
 func (s *Service) loadTopics() error {
-	rows, err := s.st.DB().Query(`SELECT name, fifo, attributes, tags, created_at, seq FROM topic_topics`)
+	rows, err := s.st.DB().Query(`SELECT name, fifo, attributes, tags, created_at, seq, removed FROM topic_topics`)
 	if err != nil {
 		return fmt.Errorf("topic: load topics: %w", err)
 	}
@@ -33,7 +33,7 @@ func (s *Service) loadTopics() error {
 	for rows.Next() {
 		t := &topic{dedup: map[string]dedupEntry{}}
 		var attrs, tags string
-		if err := rows.Scan(&t.name, &t.fifo, &attrs, &tags, &t.createdAt, &t.seq); err != nil {
+		if err := rows.Scan(&t.name, &t.fifo, &attrs, &tags, &t.createdAt, &t.seq, &t.removed); err != nil {
 			return fmt.Errorf("topic: load topics: %w", err)
 		}
 		if json.Unmarshal([]byte(attrs), &t.attrs) != nil || json.Unmarshal([]byte(tags), &t.tags) != nil {

@@ -317,6 +317,9 @@ func (s *Service) Unsubscribe(ctx context.Context, arn string) error {
 		if _, err := tx.Exec(`DELETE FROM topic_messages WHERE topic = ? AND NOT EXISTS (SELECT 1 FROM topic_deliveries d WHERE d.message = topic_messages.id)`, sub.topic.name); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(`UPDATE topic_topics SET removed = removed + 1 WHERE name = ?`, sub.topic.name); err != nil {
+			return err
+		}
 		_, err := tx.Exec(`DELETE FROM topic_subscriptions WHERE id = ?`, sub.id)
 		return err
 	}); err != nil {

@@ -55,6 +55,17 @@ func TestSNSRestartResumesPendingDeliveries(t *testing.T) {
 	if p := ep.next(t); p.body != "after" {
 		t.Fatalf("after restart: %q", p.body)
 	}
+
+	// Counts of the topic survive too.
+	if _, err := c2.Unsubscribe(e2.ctx, &sns.UnsubscribeInput{SubscriptionArn: &sub}); err != nil {
+		t.Fatal(err)
+	}
+	e2.stop()
+	e3 := start(t, core.Config{DataPath: path})
+	attrs3, err := e3.snsClient().GetTopicAttributes(e3.ctx, &sns.GetTopicAttributesInput{TopicArn: &arn})
+	if err != nil || attrs3.Attributes["SubscriptionsDeleted"] != "1" || attrs3.Attributes["SubscriptionsConfirmed"] != "0" {
+		t.Fatalf("topic after a second restart: %v %v", attrs3, err)
+	}
 }
 
 // Lambda subscriptions are stored; until functions are wired, each
