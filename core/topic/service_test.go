@@ -627,3 +627,32 @@ func TestUnsubscribeConfirmationRestores(t *testing.T) {
 		t.Fatal("a restore token worked twice")
 	}
 }
+
+// Deleting the last subscription of a page does not break the next page.
+func TestListSubscriptionsPagesSurviveDeletion(t *testing.T) {
+	f := newFixture(t, Config{Queues: &recordingQueues{}})
+	arn, _ := f.svc.CreateTopic(f.ctx, "paged", nil, nil)
+	for i := 0; i < 150; i++ {
+		if _, err := f.svc.Subscribe(f.ctx, arn, "sqs", fmt.Sprintf("arn:aws:sqs:us-east-1:000000000000:p%d", i), nil, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, next, err := f.svc.ListSubscriptionsByTopic(arn, "")
+	if err != nil || len(first) != 100 || next == "" {
+		t.Fatalf("first page: %d %q %v", len(first), next, err)
+	}
+	if err := f.svc.Unsubscribe(f.ctx, first[99].ARN); err != nil {
+		t.Fatal(err)
+	}
+	second, last, err := f.svc.ListSubscriptionsByTopic(arn, next)
+	if err != nil || len(second) != 50 || last != "" {
+		t.Fatalf("second page: %d %q %v", len(second), last, err)
+	}
+	seen := map[string]bool{}
+	for _, s := range append(first, second...) {
+		if seen[s.ARN] {
+			t.Fatalf("%s listed twice", s.ARN)
+		}
+		seen[s.ARN] = true
+	}
+}

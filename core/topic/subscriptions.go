@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/skyport-dev/skyport/core/event"
@@ -372,31 +373,23 @@ func (s *Service) ListSubscriptionsByTopic(topicARN, next string) ([]Subscriptio
 	return s.page(t.subscriptionsSnapshot(), next)
 }
 
-// page cuts a list of subscriptions after the token (the last ARN listed).
+// page lists subscriptions ordered by ARN, up to 100 after the token (the
+// last ARN of the previous page, so deletions between pages skip nothing).
 func (s *Service) page(all []*subscription, next string) ([]SubscriptionSummary, string, error) {
 	after, terr := decodeToken(next)
 	if terr != nil {
 		return nil, "", terr
 	}
-	start := 0
-	if after != "" {
-		start = -1
-		for i, sub := range all {
-			if sub.arn == after {
-				start = i + 1
-				break
-			}
-		}
-		if start < 0 {
-			return nil, "", invalidf("NextToken")
-		}
-	}
+	sort.Slice(all, func(i, j int) bool { return all[i].arn < all[j].arn })
 	var out []SubscriptionSummary
-	for i := start; i < len(all); i++ {
+	for i, sub := range all {
+		if sub.arn <= after {
+			continue
+		}
 		if len(out) == listPageSize {
 			return out, encodeToken(all[i-1].arn), nil
 		}
-		out = append(out, all[i].summary(s.cfg.Account))
+		out = append(out, sub.summary(s.cfg.Account))
 	}
 	return out, "", nil
 }
