@@ -90,7 +90,8 @@ CREATE TABLE queue_settings (
 	attributes TEXT NOT NULL,
 	tags       TEXT NOT NULL,
 	created_at INTEGER NOT NULL,
-	seq        INTEGER NOT NULL DEFAULT 0
+	seq        INTEGER NOT NULL DEFAULT 0,
+	removed    INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE topic_subscriptions (
 	id         INTEGER PRIMARY KEY AUTOINCREMENT,

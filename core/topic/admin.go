@@ -69,6 +69,12 @@ func (s *Service) CreateTopic(ctx context.Context, name string, attrs, tags map[
 	if existing != nil {
 		return existing.arn, existing.sameAs(attrs, tags)
 	}
+	s.mu.RLock()
+	count := len(s.topics)
+	s.mu.RUnlock()
+	if count >= MaxTopics {
+		return "", errorf(TopicLimitExceeded, "Topic limit exceeded")
+	}
 	t := &topic{name: name, arn: s.ARN(name), fifo: fifo, createdAt: s.nowMS(),
 		attrs: copyMap(attrs), tags: copyMap(tags), dedup: map[string]dedupEntry{}}
 	delete(t.attrs, "FifoTopic")
@@ -96,6 +102,15 @@ func (s *Service) register(t *topic) {
 	t.published = s.counter(metricPublished, "Messages published to the topic.", t.name)
 	t.delivered = s.counter(metricDelivered, "Deliveries the topic's subscriptions acknowledged.", t.name)
 	t.failed = s.counter(metricFailed, "Deliveries that failed for good (dead-lettered or dropped).", t.name)
+	if m := s.cfg.Metrics; m != nil {
+		m.GaugeFunc(metricPending, "Deliveries of the topic waiting, running or backing off.", func() float64 {
+			var n int64
+			for _, sub := range t.subscriptionsSnapshot() {
+				n += sub.lane.backlog()
+			}
+			return float64(n)
+		}, metricLabel(t.name))
+	}
 	s.mu.Lock()
 	s.topics[t.name] = t
 	s.mu.Unlock()
@@ -235,7 +250,7 @@ func (s *Service) DeleteTopic(ctx context.Context, arn string) error {
 		sub.retire()
 	}
 	if m := s.cfg.Metrics; m != nil {
-		for _, name := range []string{metricPublished, metricDelivered, metricFailed} {
+		for _, name := range []string{metricPublished, metricDelivered, metricFailed, metricPending} {
 			m.Remove(name, metricLabel(t.name))
 		}
 	}

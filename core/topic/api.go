@@ -42,6 +42,7 @@ type Error struct {
 	Message string
 }
 
+// Error returns the code and the message.
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 
 func errorf(code Code, format string, a ...any) *Error {
@@ -58,15 +59,16 @@ func errNoSubscription() *Error { return errorf(NotFound, "Subscription does not
 
 // Limits AWS documents for SNS.
 const (
-	MaxMessageBytes     = 256 << 10 // message plus attributes, and a whole PublishBatch
-	MaxMessageAttrs     = 10
-	MaxBatchEntries     = 10
-	MaxTags             = 50
-	MaxSubjectChars     = 100
-	MaxTopicNameChars   = 256
-	DedupWindow         = 5 * time.Minute
-	listPageSize        = 100
-	maxSubscriptionsPer = 12_500_000
+	MaxMessageBytes   = 256 << 10 // message plus attributes, and a whole PublishBatch
+	MaxMessageAttrs   = 10
+	MaxBatchEntries   = 10
+	MaxTags           = 50
+	MaxSubjectChars   = 100
+	MaxTopicNameChars = 256
+	DedupWindow       = 5 * time.Minute
+	MaxTopics         = 100_000 // per account (the AWS default quota)
+	MaxFilterPolicies = 200     // subscriptions with a filter policy, per topic
+	listPageSize      = 100
 )
 
 // MessageAttribute is one user message attribute. DataType is String,
@@ -169,4 +171,5 @@ type DeliveryError struct {
 	Reason    string
 }
 
+// Error returns the reason.
 func (e *DeliveryError) Error() string { return e.Reason }

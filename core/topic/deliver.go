@@ -18,31 +18,36 @@ type delivery struct {
 	attempts int // attempts made so far
 }
 
-// Lane concurrency: a standard subscription runs this many attempts at
-// once; a FIFO topic's subscriptions run one, in order.
+// laneConcurrency is how many attempts a subscription runs at once. A FIFO
+// topic's subscription runs at most one per message group.
 const laneConcurrency = 32
 
-// lane holds a subscription's pending deliveries and runs them: in order
-// and one at a time for FIFO topics (a failing message holds back the ones
-// after it, as SNS FIFO does), concurrently otherwise. Publishers only
-// append to it, so fan-out never waits for a delivery.
+// groupScan bounds how far a FIFO lane looks past busy groups for a
+// delivery it may start.
+const groupScan = 1024
+
+// lane holds a subscription's pending deliveries and runs them:
+// concurrently for standard topics; for FIFO topics in order within each
+// message group, one at a time per group (a failing message holds back the
+// rest of its group, as SNS FIFO does, while other groups go on).
+// Publishers only append to it, so fan-out never waits for a delivery.
 type lane struct {
 	s       *Service
 	sub     *subscription
 	ordered bool
-	limit   int
 
 	mu      sync.Mutex
 	ready   []*delivery
-	running int // attempts running (ordered lanes: including one waiting to retry)
-	waiting int // deliveries waiting for a retry timer
+	busy    map[string]bool // ordered lanes: groups with a delivery running or backing off
+	running int             // attempts running (ordered lanes: including those waiting to retry)
+	waiting int             // unordered lanes: deliveries waiting for a retry timer
 	closed  bool
 }
 
 func newLane(s *Service, sub *subscription) *lane {
-	l := &lane{s: s, sub: sub, ordered: sub.topic.fifo, limit: laneConcurrency}
+	l := &lane{s: s, sub: sub, ordered: sub.topic.fifo}
 	if l.ordered {
-		l.limit = 1
+		l.busy = map[string]bool{}
 	}
 	return l
 }
@@ -59,7 +64,11 @@ func (l *lane) push(ds ...*delivery) {
 }
 
 func (l *lane) pumpLocked() {
-	for !l.closed && l.running < l.limit && len(l.ready) > 0 {
+	if l.ordered {
+		l.pumpGroupsLocked()
+		return
+	}
+	for !l.closed && l.running < laneConcurrency && len(l.ready) > 0 {
 		d := l.ready[0]
 		l.ready[0] = nil
 		l.ready = l.ready[1:]
@@ -68,6 +77,28 @@ func (l *lane) pumpLocked() {
 		}
 		l.running++
 	}
+}
+
+// pumpGroupsLocked starts the first waiting delivery of every idle group.
+func (l *lane) pumpGroupsLocked() {
+	kept := l.ready[:0]
+	for i, d := range l.ready {
+		g := d.msg.group
+		if l.closed || l.running >= laneConcurrency || i >= groupScan || l.busy[g] {
+			kept = append(kept, d)
+			continue
+		}
+		if !l.s.startAttempt(func() { l.run(d) }) {
+			kept = append(kept, d)
+			continue
+		}
+		l.busy[g] = true
+		l.running++
+	}
+	for i := len(kept); i < len(l.ready); i++ {
+		l.ready[i] = nil
+	}
+	l.ready = kept
 }
 
 // backlog counts deliveries not yet done.
@@ -92,12 +123,6 @@ func (l *lane) close() {
 	l.mu.Unlock()
 }
 
-func (l *lane) isClosed() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.closed
-}
-
 // startAttempt runs fn in a goroutine the service waits for at Close; it
 // reports false once the service is closing.
 func (s *Service) startAttempt(fn func()) bool {
@@ -117,6 +142,10 @@ func (s *Service) startAttempt(fn func()) bool {
 // run makes one attempt and decides what follows.
 func (l *lane) run(d *delivery) {
 	s := l.s
+	d.sub.mu.Lock()
+	pace := d.sub.pace
+	d.sub.mu.Unlock()
+	pace.wait(s.clock, s.done)
 	select {
 	case s.slots <- struct{}{}:
 	case <-s.done:
@@ -124,6 +153,9 @@ func (l *lane) run(d *delivery) {
 	}
 	err := s.attempt(d)
 	<-s.slots
+	if err != nil && s.closed() {
+		return // cut short by Close: the delivery stays recorded for the next Open
+	}
 	d.attempts++
 	s.noteAttempt(d.sub, err)
 	if err == nil || d.sub.isDeleted() {
@@ -133,7 +165,7 @@ func (l *lane) run(d *delivery) {
 			s.emit(event.MessageDelivered, event.Debug, d.sub.arn, "delivered "+d.msg.id+" to "+d.sub.endpoint)
 		}
 		s.finish(d)
-		l.done()
+		l.done(d)
 		return
 	}
 	var de *DeliveryError
@@ -141,7 +173,7 @@ func (l *lane) run(d *delivery) {
 	wait, again := s.retryFor(d.sub).delay(d.attempts)
 	if permanent || !again {
 		s.giveUp(d, err)
-		l.done()
+		l.done(d)
 		return
 	}
 	s.saveAttempts(d, wait)
@@ -151,16 +183,19 @@ func (l *lane) run(d *delivery) {
 	s.emit(event.DeliveryFailed, event.Debug, d.sub.arn, fmt.Sprintf("attempt %d of %s to %s failed: %v; retrying in %s", attempts, d.msg.id, d.sub.endpoint, err, wait))
 }
 
-// done frees the running slot of a finished delivery.
-func (l *lane) done() {
+// done frees the running slot (and the group) of a finished delivery.
+func (l *lane) done(d *delivery) {
 	l.mu.Lock()
 	l.running--
+	if l.ordered {
+		delete(l.busy, d.msg.group)
+	}
 	l.pumpLocked()
 	l.mu.Unlock()
 }
 
 // retry runs d again after wait on the core clock. An ordered lane keeps
-// its slot, so nothing overtakes d.
+// its slot and d's group busy, so nothing of the group overtakes d.
 func (l *lane) retry(d *delivery, wait time.Duration) {
 	l.mu.Lock()
 	if !l.ordered {
@@ -178,6 +213,7 @@ func (l *lane) retry(d *delivery, wait time.Duration) {
 		if l.ordered {
 			if l.closed || !l.s.startAttempt(func() { l.run(d) }) {
 				l.running--
+				delete(l.busy, d.msg.group)
 			}
 			return
 		}
@@ -264,7 +300,7 @@ func (s *Service) giveUp(d *delivery, cause error) {
 	_, _, _, dlq := d.sub.state()
 	what := "dropped"
 	if dlq != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
 		err := s.deliverQueue(ctx, dlq, d)
 		cancel()
 		if err == nil {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // envelopeAttr is one message attribute in the SNS JSON envelope.
@@ -98,6 +97,24 @@ func (s *Service) confirmation(sub *subscription, token string) Envelope {
 	return e
 }
 
+// unsubscribeConfirmation returns the UnsubscribeConfirmation document sent
+// to an HTTP(S) endpoint whose subscription was deleted; its SubscribeURL
+// subscribes the endpoint again.
+func (s *Service) unsubscribeConfirmation(sub *subscription, token string) Envelope {
+	t := sub.topic
+	e := Envelope{
+		Type: "UnsubscribeConfirmation", MessageID: newUUID(), Token: token, TopicArn: t.arn,
+		Message: "You have chosen to deactivate subscription " + sub.arn +
+			".\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.",
+		SubscribeURL: s.endpoint() + "/?Action=ConfirmSubscription&Version=2010-03-31&TopicArn=" + url.QueryEscape(t.arn) +
+			"&Token=" + url.QueryEscape(token),
+		Timestamp: s.clock.Now().UTC().Format(timestampFormat), SignatureVersion: t.signatureVersion(),
+		SigningCertURL: s.SigningCertURL(),
+	}
+	e.Signature = s.signer.sign(e)
+	return e
+}
+
 // marshalEnvelope writes e as JSON without HTML escaping, as SNS does.
 func marshalEnvelope(e Envelope) string {
 	var b bytes.Buffer
@@ -162,6 +179,3 @@ func (s *Service) lambdaEvent(m *message, sub *subscription) []byte {
 	b, _ := json.Marshal(lambdaEvent{Records: []lambdaRecord{{EventSource: "aws:sns", EventVersion: "1.0", EventSubscriptionArn: sub.arn, Sns: n}}})
 	return b
 }
-
-// parseTimestamp reads an envelope Timestamp (tests, GUI).
-func parseTimestamp(s string) (time.Time, error) { return time.Parse(timestampFormat, s) }

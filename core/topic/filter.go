@@ -516,29 +516,60 @@ func (p *Policy) Scope() Scope { return p.scope }
 // Match reports whether a message with these attributes and body passes
 // the policy.
 func (p *Policy) Match(attrs map[string]MessageAttribute, body string) bool {
-	var look func(path []string) ([]value, bool)
 	if p.scope == ScopeBody {
-		doc := parseBody(body)
-		look = func(path []string) ([]value, bool) { return bodyValues(doc, path) }
-	} else {
-		look = func(path []string) ([]value, bool) { return attrValues(attrs, path[0]) }
+		return p.matchDoc(parseBody(body))
 	}
+	return p.matchAttrs(attrs)
+}
+
+// matchMessage matches a published message as protocol receives it; docs
+// caches parsed bodies across the subscriptions of one publish.
+func (p *Policy) matchMessage(m *message, protocol string, docs map[string]map[string]any) bool {
+	if p.scope != ScopeBody {
+		return p.matchAttrs(m.attrs)
+	}
+	body := m.bodyFor(protocol)
+	doc, ok := docs[body]
+	if !ok {
+		doc = parseBody(body)
+		docs[body] = doc
+	}
+	return p.matchDoc(doc)
+}
+
+func (p *Policy) matchAttrs(attrs map[string]MessageAttribute) bool {
+	var buf [4]value
 	for _, alt := range p.alts {
-		if matchAll(alt, look) {
+		ok := true
+		for i := range alt {
+			vals, present := attrValues(attrs, alt[i].path[0], buf[:0])
+			if !alt[i].match(vals, present) {
+				ok = false
+				break
+			}
+		}
+		if ok {
 			return true
 		}
 	}
 	return false
 }
 
-func matchAll(alt []leaf, look func([]string) ([]value, bool)) bool {
-	for _, l := range alt {
-		vals, present := look(l.path)
-		if !l.match(vals, present) {
-			return false
+func (p *Policy) matchDoc(doc map[string]any) bool {
+	for _, alt := range p.alts {
+		ok := true
+		for i := range alt {
+			vals, present := bodyValues(doc, alt[i].path)
+			if !alt[i].match(vals, present) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // match reports whether any condition of the leaf holds.
@@ -620,7 +651,7 @@ func (cd *cond) inRange(f float64) bool {
 
 // attrValues returns the values of a message attribute: one for String and
 // Number, the elements of a String.Array.
-func attrValues(attrs map[string]MessageAttribute, name string) ([]value, bool) {
+func attrValues(attrs map[string]MessageAttribute, name string, buf []value) ([]value, bool) {
 	a, ok := attrs[name]
 	if !ok {
 		return nil, false
@@ -634,21 +665,21 @@ func attrValues(attrs map[string]MessageAttribute, name string) ([]value, bool) 
 		if dec.Decode(&list) != nil {
 			return nil, true
 		}
-		out := make([]value, 0, len(list))
+		out := buf
 		for _, e := range list {
 			out = appendJSONValue(out, e)
 		}
 		return out, true
 	case base == "String":
-		return []value{{kind: valString, s: a.StringValue}}, true
+		return append(buf, value{kind: valString, s: a.StringValue}), true
 	case base == "Number":
 		f, err := strconv.ParseFloat(strings.TrimSpace(a.StringValue), 64)
 		if err != nil {
 			return nil, true
 		}
-		return []value{{kind: valNumber, f: f}}, true
+		return append(buf, value{kind: valNumber, f: f}), true
 	}
-	return []value{{kind: valOther}}, true
+	return append(buf, value{kind: valOther}), true
 }
 
 // parseBody decodes a message body for MessageBody-scoped policies; a body
@@ -755,4 +786,11 @@ func (c *policyCache) compile(text string, scope Scope, subscribe bool) (*Policy
 	c.m[key] = p
 	c.mu.Unlock()
 	return p, nil
+}
+
+// decodeUseNumber decodes JSON keeping numbers as json.Number.
+func decodeUseNumber(text string, v any) error {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	return dec.Decode(v)
 }

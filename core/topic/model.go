@@ -27,7 +27,7 @@ type topic struct {
 	dedup   map[string]dedupEntry
 	seq     int64 // last FIFO sequence number
 	deleted bool
-	removed int64 // subscriptions deleted, for SubscriptionsDeleted
+	removed int64 // subscriptions deleted, for SubscriptionsDeleted (kept in the store)
 }
 
 // dedupEntry remembers a FIFO deduplication id for the window.
@@ -63,6 +63,8 @@ type subscription struct {
 	raw       bool          // RawMessageDelivery
 	dlq       string        // RedrivePolicy deadLetterTargetArn
 	retry     *retryPolicy  // nil: the protocol's default
+	ctype     string        // requestPolicy.headerContentType
+	pace      *pacer        // throttlePolicy, nil when unlimited
 	lastErr   string        // last failed attempt
 	lastAt    time.Time     // last attempt
 	deleted   bool          // unsubscribed or its topic deleted

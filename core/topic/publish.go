@@ -359,12 +359,13 @@ func (s *Service) publish(ctx context.Context, t *topic, ins []PublishInput) ([]
 // targets returns the confirmed subscriptions whose filter the message passes.
 func (t *topic) targets(m *message) []*subscription {
 	var out []*subscription
+	docs := map[string]map[string]any{} // MessageBody policies: each distinct body parsed once
 	for _, sub := range t.subscriptionsSnapshot() {
 		filter, _, confirmed, _ := sub.state()
 		if !confirmed {
 			continue
 		}
-		if filter != nil && !filter.Match(m.attrs, m.bodyFor(sub.protocol)) {
+		if filter != nil && !filter.matchMessage(m, sub.protocol, docs) {
 			continue
 		}
 		out = append(out, sub)
@@ -446,6 +447,15 @@ func (s *Service) record(ctx context.Context, t *topic, preps []*prepared, now t
 				continue
 			}
 			m := p.msg
+			if t.fifo {
+				if _, err := tx.Exec(`INSERT OR REPLACE INTO topic_dedup(topic, dedup_id, message_id, seq, expires_at) VALUES (?, ?, ?, ?, ?)`,
+					t.name, m.dedup, m.id, m.seq, nowMS+DedupWindow.Milliseconds()); err != nil {
+					return err
+				}
+			}
+			if len(p.targets) == 0 {
+				continue // nothing to deliver: the message need not be kept
+			}
 			res, err := tx.Exec(insertTopicMessageSQL, t.name, m.id, m.subject, m.body, m.structure, blobs[i], m.group, m.dedup, m.seq, nowMS)
 			if err != nil {
 				return err
@@ -458,18 +468,17 @@ func (s *Service) record(ctx context.Context, t *topic, preps []*prepared, now t
 					return err
 				}
 			}
-			if t.fifo {
-				if _, err := tx.Exec(`INSERT OR REPLACE INTO topic_dedup(topic, dedup_id, message_id, seq, expires_at) VALUES (?, ?, ?, ?, ?)`,
-					t.name, m.dedup, m.id, m.seq, nowMS+DedupWindow.Milliseconds()); err != nil {
-					return err
-				}
+		}
+		if !t.fifo {
+			return nil
+		}
+		if seq%512 == 0 {
+			if _, err := tx.Exec(`DELETE FROM topic_dedup WHERE topic = ? AND expires_at <= ?`, t.name, nowMS); err != nil {
+				return err
 			}
 		}
-		if t.fifo {
-			_, err := tx.Exec(`UPDATE topic_topics SET seq = ? WHERE name = ?`, seq, t.name)
-			return err
-		}
-		return nil
+		_, err := tx.Exec(`UPDATE topic_topics SET seq = ? WHERE name = ?`, seq, t.name)
+		return err
 	})
 	if err != nil {
 		return err

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"sync"
 	"time"
 
+	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/metrics"
 )
 
@@ -83,16 +85,47 @@ func (p *retryPolicy) validate() *Error {
 	}
 	switch p.BackoffFunction {
 	case "linear", "arithmetic", "geometric", "exponential":
-		return nil
+	default:
+		return invalidf("DeliveryPolicy: backoffFunction must be one of linear, arithmetic, geometric, exponential")
 	}
-	return invalidf("DeliveryPolicy: backoffFunction must be one of linear, arithmetic, geometric, exponential")
+	var total time.Duration
+	for n := 1; n <= p.NumRetries; n++ {
+		d, _ := p.delay(n)
+		total += d
+	}
+	if total > maxRetryTime {
+		return invalidf("DeliveryPolicy: The total policy retry time for an HTTP/S endpoint cannot be greater than %d seconds", int(maxRetryTime.Seconds()))
+	}
+	return nil
 }
+
+// maxRetryTime is SNS's hard limit on an HTTP/S policy's total retry time.
+const maxRetryTime = 3600 * time.Second
 
 // subscriptionDeliveryPolicy is a subscription's DeliveryPolicy attribute.
 type subscriptionDeliveryPolicy struct {
 	HealthyRetryPolicy *retryPolicy     `json:"healthyRetryPolicy,omitempty"`
-	ThrottlePolicy     *json.RawMessage `json:"throttlePolicy,omitempty"`
-	RequestPolicy      *json.RawMessage `json:"requestPolicy,omitempty"`
+	SicklyRetryPolicy  *json.RawMessage `json:"sicklyRetryPolicy,omitempty"`
+	ThrottlePolicy     *struct {
+		MaxReceivesPerSecond int `json:"maxReceivesPerSecond"`
+	} `json:"throttlePolicy,omitempty"`
+	RequestPolicy *struct {
+		HeaderContentType string `json:"headerContentType"`
+	} `json:"requestPolicy,omitempty"`
+	Guaranteed bool `json:"guaranteed,omitempty"`
+}
+
+// deliverySettings is what a subscription's DeliveryPolicy sets.
+type deliverySettings struct {
+	retry       *retryPolicy // nil: the topic's or SNS's default
+	contentType string       // requestPolicy.headerContentType, "" for text/plain
+	rate        int          // throttlePolicy.maxReceivesPerSecond, 0 for unlimited
+}
+
+// Content types SNS allows in requestPolicy.headerContentType.
+var allowedContentTypes = map[string]bool{
+	"text/plain": true, "application/json": true, "application/xml": true, "text/plain; charset=UTF-8": true,
+	"application/json; charset=UTF-8": true, "application/xml; charset=UTF-8": true,
 }
 
 // topicDeliveryPolicy is a topic's DeliveryPolicy attribute.
@@ -132,12 +165,68 @@ func retryFrom(p *retryPolicy) (*retryPolicy, *Error) {
 	return &out, nil
 }
 
-func parseSubscriptionDeliveryPolicy(text string) (*retryPolicy, *Error) {
+func parseSubscriptionDeliveryPolicy(text string) (deliverySettings, *Error) {
 	var p subscriptionDeliveryPolicy
 	if err := strictDecode(text, &p); err != nil {
-		return nil, invalidf("DeliveryPolicy: %v", err)
+		return deliverySettings{}, invalidf("DeliveryPolicy: %v", err)
 	}
-	return retryFrom(p.HealthyRetryPolicy)
+	r, err := retryFrom(p.HealthyRetryPolicy)
+	if err != nil {
+		return deliverySettings{}, err
+	}
+	out := deliverySettings{retry: r}
+	if tp := p.ThrottlePolicy; tp != nil {
+		if tp.MaxReceivesPerSecond < 1 {
+			return deliverySettings{}, invalidf("DeliveryPolicy: maxReceivesPerSecond must be at least 1")
+		}
+		out.rate = tp.MaxReceivesPerSecond
+	}
+	if rp := p.RequestPolicy; rp != nil && rp.HeaderContentType != "" {
+		if !allowedContentTypes[rp.HeaderContentType] {
+			return deliverySettings{}, invalidf("DeliveryPolicy: headerContentType %s is not supported", rp.HeaderContentType)
+		}
+		out.contentType = rp.HeaderContentType
+	}
+	return out, nil
+}
+
+// pacer spaces a subscription's attempts to its maxReceivesPerSecond on
+// the core clock.
+type pacer struct {
+	mu   sync.Mutex
+	gap  time.Duration
+	next time.Time
+}
+
+func newPacer(rate int) *pacer {
+	if rate <= 0 {
+		return nil
+	}
+	return &pacer{gap: time.Second / time.Duration(rate)}
+}
+
+// wait blocks until the next attempt may start, or done closes.
+func (p *pacer) wait(clk *clock.Clock, done <-chan struct{}) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	now := clk.Now()
+	at := p.next
+	if at.Before(now) {
+		at = now
+	}
+	p.next = at.Add(p.gap)
+	p.mu.Unlock()
+	if !at.After(now) {
+		return
+	}
+	t := clk.NewTimer(at.Sub(now))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-done:
+	}
 }
 
 func parseTopicDeliveryPolicy(text string) (*retryPolicy, *Error) {

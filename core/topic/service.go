@@ -53,6 +53,7 @@ type Service struct {
 	mu       sync.RWMutex             // guards topics, subs
 	topics   map[string]*topic        // by name
 	subs     map[string]*subscription // by ARN
+	restore  map[string]restoreTicket // UnsubscribeConfirmation tokens
 	adminMu  sync.Mutex               // serializes creation, deletion and reconfiguration
 	slots    chan struct{}            // delivery attempts running
 	inflight sync.WaitGroup
@@ -265,4 +266,5 @@ const (
 	metricPublished = "skyport_topic_messages_published_total"
 	metricDelivered = "skyport_topic_deliveries_succeeded_total"
 	metricFailed    = "skyport_topic_deliveries_failed_total"
+	metricPending   = "skyport_topic_deliveries_pending"
 )

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -27,11 +28,12 @@ import (
 // subscribers can verify messages against the certificate served at
 // SigningCertURL.
 type signer struct {
-	st   *store.Store
-	once sync.Once
-	key  *rsa.PrivateKey
-	cert []byte // PEM
-	err  error
+	st    *store.Store
+	slots chan struct{} // signatures computed at once: at most half the CPUs, so fan-out leaves room for publishers
+	once  sync.Once
+	key   *rsa.PrivateKey
+	cert  []byte // PEM
+	err   error
 }
 
 // stringToSign is SNS's canonical form: name and value lines of the
@@ -64,6 +66,8 @@ func (g *signer) sign(e Envelope) string {
 		return ""
 	}
 	text := []byte(stringToSign(e))
+	g.slots <- struct{}{}
+	defer func() { <-g.slots }()
 	var sig []byte
 	var err error
 	if e.SignatureVersion == "2" {
@@ -108,7 +112,10 @@ func (s *Service) SigningCert() ([]byte, error) {
 }
 
 func (g *signer) load() error {
-	g.once.Do(func() { g.err = g.loadOrCreate() })
+	g.once.Do(func() {
+		g.slots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
+		g.err = g.loadOrCreate()
+	})
 	return g.err
 }
 

@@ -1,9 +1,12 @@
 package topic
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/skyport-dev/skyport/core/store"
 )
 
 // load rebuilds topics, subscriptions and FIFO de-duplication state from
@@ -15,11 +18,14 @@ func (s *Service) load() error {
 	if err := s.loadSubscriptions(); err != nil {
 		return err
 	}
+	if err := s.dropOrphans(); err != nil {
+		return err
+	}
 	return s.loadDedup()
 }
 
 func (s *Service) loadTopics() error {
-	rows, err := s.st.DB().Query(`SELECT name, fifo, attributes, tags, created_at, seq FROM topic_topics`)
+	rows, err := s.st.DB().Query(`SELECT name, fifo, attributes, tags, created_at, seq, removed FROM topic_topics`)
 	if err != nil {
 		return fmt.Errorf("topic: load topics: %w", err)
 	}
@@ -27,7 +33,7 @@ func (s *Service) loadTopics() error {
 	for rows.Next() {
 		t := &topic{dedup: map[string]dedupEntry{}}
 		var attrs, tags string
-		if err := rows.Scan(&t.name, &t.fifo, &attrs, &tags, &t.createdAt, &t.seq); err != nil {
+		if err := rows.Scan(&t.name, &t.fifo, &attrs, &tags, &t.createdAt, &t.seq, &t.removed); err != nil {
 			return fmt.Errorf("topic: load topics: %w", err)
 		}
 		if json.Unmarshal([]byte(attrs), &t.attrs) != nil || json.Unmarshal([]byte(tags), &t.tags) != nil {
@@ -77,6 +83,23 @@ func (s *Service) loadSubscriptions() error {
 		s.attach(sub)
 	}
 	return rows.Err()
+}
+
+// dropOrphans deletes deliveries to subscriptions that are gone and
+// messages left without deliveries (a publish that raced with the deletion
+// of its topic or subscriptions).
+func (s *Service) dropOrphans() error {
+	err := s.st.Write(context.Background(), func(tx *store.Tx) error {
+		if _, err := tx.Exec(`DELETE FROM topic_deliveries WHERE subscription NOT IN (SELECT id FROM topic_subscriptions)`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`DELETE FROM topic_messages WHERE NOT EXISTS (SELECT 1 FROM topic_deliveries d WHERE d.message = topic_messages.id)`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("topic: drop undeliverable messages: %w", err)
+	}
+	return nil
 }
 
 func (s *Service) loadDedup() error {

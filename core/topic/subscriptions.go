@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/skyport-dev/skyport/core/event"
@@ -31,6 +32,12 @@ const pendingARN = "pending confirmation"
 // It returns the subscription ARN, or "pending confirmation" unless
 // returnARN is set.
 func (s *Service) Subscribe(ctx context.Context, topicARN, protocol, endpoint string, attrs map[string]string, returnARN bool) (string, error) {
+	return s.subscribe(ctx, topicARN, protocol, endpoint, attrs, returnARN, false)
+}
+
+// subscribe is Subscribe; confirmed subscribes an HTTP(S) endpoint without
+// the confirmation round trip (a restored subscription).
+func (s *Service) subscribe(ctx context.Context, topicARN, protocol, endpoint string, attrs map[string]string, returnARN, confirmed bool) (string, error) {
 	t, terr := s.lookupARN(topicARN)
 	if terr != nil {
 		return "", terr
@@ -51,6 +58,9 @@ func (s *Service) Subscribe(ctx context.Context, topicARN, protocol, endpoint st
 			return s.existingSubscription(sub, attrs, returnARN)
 		}
 	}
+	if strings.TrimSpace(attrs["FilterPolicy"]) != "" && t.filterPolicies() >= MaxFilterPolicies {
+		return "", errFilterLimit()
+	}
 	sub := &subscription{arn: topicARN + ":" + newUUID(), topic: t, protocol: protocol, endpoint: endpoint,
 		attrs: map[string]string{}, confirmCh: make(chan struct{})}
 	for k, v := range attrs {
@@ -58,7 +68,7 @@ func (s *Service) Subscribe(ctx context.Context, topicARN, protocol, endpoint st
 			return "", err
 		}
 	}
-	sub.confirmed = protocol != "http" && protocol != "https"
+	sub.confirmed = confirmed || (protocol != "http" && protocol != "https")
 	if !sub.confirmed {
 		sub.token = newToken()
 	} else {
@@ -211,13 +221,13 @@ func (s *Service) applySubAttr(sub *subscription, name, value string, subscribe 
 		if sub.protocol != "http" && sub.protocol != "https" {
 			return invalidf("%sDeliveryPolicy: Delivery policy is only supported for HTTP/S subscriptions", reason)
 		}
-		sub.retry = nil
+		sub.retry, sub.ctype, sub.pace = nil, "", nil
 		if value != "" {
 			p, err := parseSubscriptionDeliveryPolicy(value)
 			if err != nil {
 				return err
 			}
-			sub.retry = p
+			sub.retry, sub.ctype, sub.pace = p.retry, p.contentType, newPacer(p.rate)
 		}
 	case "ReplayPolicy", "SubscriptionRoleArn":
 	}
@@ -278,6 +288,9 @@ func (s *Service) ConfirmSubscription(ctx context.Context, topicARN, token strin
 		s.emit(event.ResourceChanged, event.Info, sub.arn, "confirmed subscription of "+sub.endpoint+" to topic "+t.name)
 		return sub.arn, nil
 	}
+	if arn, ok, err := s.restoreSubscription(ctx, topicARN, token); ok {
+		return arn, err
+	}
 	return "", invalidf("Token")
 }
 
@@ -305,6 +318,9 @@ func (s *Service) Unsubscribe(ctx context.Context, arn string) error {
 		if _, err := tx.Exec(`DELETE FROM topic_messages WHERE topic = ? AND NOT EXISTS (SELECT 1 FROM topic_deliveries d WHERE d.message = topic_messages.id)`, sub.topic.name); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(`UPDATE topic_topics SET removed = removed + 1 WHERE name = ?`, sub.topic.name); err != nil {
+			return err
+		}
 		_, err := tx.Exec(`DELETE FROM topic_subscriptions WHERE id = ?`, sub.id)
 		return err
 	}); err != nil {
@@ -324,6 +340,9 @@ func (s *Service) Unsubscribe(ctx context.Context, arn string) error {
 	delete(s.subs, sub.arn)
 	s.mu.Unlock()
 	sub.retire()
+	if _, _, confirmed, _ := sub.state(); confirmed && (sub.protocol == "http" || sub.protocol == "https") {
+		s.sendUnsubscribeConfirmation(sub)
+	}
 	s.emit(event.ResourceDeleted, event.Info, sub.arn, "unsubscribed "+sub.endpoint+" from topic "+t.name)
 	return nil
 }
@@ -354,31 +373,23 @@ func (s *Service) ListSubscriptionsByTopic(topicARN, next string) ([]Subscriptio
 	return s.page(t.subscriptionsSnapshot(), next)
 }
 
-// page cuts a list of subscriptions after the token (the last ARN listed).
+// page lists subscriptions ordered by ARN, up to 100 after the token (the
+// last ARN of the previous page, so deletions between pages skip nothing).
 func (s *Service) page(all []*subscription, next string) ([]SubscriptionSummary, string, error) {
 	after, terr := decodeToken(next)
 	if terr != nil {
 		return nil, "", terr
 	}
-	start := 0
-	if after != "" {
-		start = -1
-		for i, sub := range all {
-			if sub.arn == after {
-				start = i + 1
-				break
-			}
-		}
-		if start < 0 {
-			return nil, "", invalidf("NextToken")
-		}
-	}
+	sort.Slice(all, func(i, j int) bool { return all[i].arn < all[j].arn })
 	var out []SubscriptionSummary
-	for i := start; i < len(all); i++ {
+	for i, sub := range all {
+		if sub.arn <= after {
+			continue
+		}
 		if len(out) == listPageSize {
 			return out, encodeToken(all[i-1].arn), nil
 		}
-		out = append(out, all[i].summary(s.cfg.Account))
+		out = append(out, sub.summary(s.cfg.Account))
 	}
 	return out, "", nil
 }
@@ -434,8 +445,14 @@ func (s *Service) SetSubscriptionAttributes(ctx context.Context, arn, name, valu
 	s.adminMu.Lock()
 	defer s.adminMu.Unlock()
 	sub.mu.Lock()
+	hadPolicy := sub.filter != nil
+	sub.mu.Unlock()
+	if name == "FilterPolicy" && strings.TrimSpace(value) != "" && !hadPolicy && sub.topic.filterPolicies() >= MaxFilterPolicies {
+		return errFilterLimit()
+	}
+	sub.mu.Lock()
 	trial := &subscription{protocol: sub.protocol, topic: sub.topic, attrs: copyMap(sub.attrs),
-		filter: sub.filter, raw: sub.raw, dlq: sub.dlq, retry: sub.retry}
+		filter: sub.filter, raw: sub.raw, dlq: sub.dlq, retry: sub.retry, ctype: sub.ctype, pace: sub.pace}
 	sub.mu.Unlock()
 	if err := s.applySubAttr(trial, name, value, false); err != nil {
 		return err
@@ -449,7 +466,25 @@ func (s *Service) SetSubscriptionAttributes(ctx context.Context, arn, name, valu
 	}
 	sub.mu.Lock()
 	sub.attrs, sub.filter, sub.raw, sub.dlq, sub.retry = trial.attrs, trial.filter, trial.raw, trial.dlq, trial.retry
+	sub.ctype, sub.pace = trial.ctype, trial.pace
 	sub.mu.Unlock()
 	s.emit(event.ResourceChanged, event.Info, sub.arn, "set "+name+" of subscription "+sub.arn)
 	return nil
+}
+
+func errFilterLimit() *Error {
+	return errorf(FilterPolicyLimitExceeded, "Filter policy limit exceeded: a topic may have %d subscriptions with a filter policy", MaxFilterPolicies)
+}
+
+// filterPolicies counts the topic's subscriptions with a filter policy.
+func (t *topic) filterPolicies() int {
+	n := 0
+	for _, sub := range t.subscriptionsSnapshot() {
+		sub.mu.Lock()
+		if sub.filter != nil {
+			n++
+		}
+		sub.mu.Unlock()
+	}
+	return n
 }

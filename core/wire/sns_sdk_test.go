@@ -319,6 +319,20 @@ func TestSNSFanOutRawAndEnveloped(t *testing.T) {
 	e.receiveN(t, rawURL, 1)
 	e.waitIdle(t)
 	e.queueEmpty(t, envURL)
+
+	resp, err = http.Get(e.srv.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prom, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, line := range []string{`skyport_topic_messages_published_total{topic="events"} 3`,
+		`skyport_topic_deliveries_succeeded_total{topic="events"} 6`, `skyport_topic_deliveries_failed_total{topic="events"} 0`,
+		`skyport_topic_deliveries_pending{topic="events"} 0`} {
+		if !strings.Contains(string(prom), line) {
+			t.Errorf("/metrics lacks %s", line)
+		}
+	}
 }
 
 func TestSNSSubscriptionActions(t *testing.T) {
@@ -646,8 +660,9 @@ func (ep *endpoint) next(t *testing.T) snsPost {
 	return snsPost{}
 }
 
-// confirm subscribes ep and confirms through the SubscribeURL it is sent.
-func (e *env) confirmHTTP(t *testing.T, c *sns.Client, topicARN string, ep *endpoint, attrs map[string]string) string {
+// confirmHTTP subscribes ep and confirms through the SubscribeURL it is
+// sent; it returns the subscription ARN and the confirmation token.
+func (e *env) confirmHTTP(t *testing.T, c *sns.Client, topicARN string, ep *endpoint, attrs map[string]string) (string, string) {
 	t.Helper()
 	out, err := c.Subscribe(e.ctx, &sns.SubscribeInput{TopicArn: &topicARN, Protocol: aws.String("http"), Endpoint: aws.String(ep.srv.URL + "/hook"), Attributes: attrs})
 	if err != nil {
@@ -679,7 +694,7 @@ func (e *env) confirmHTTP(t *testing.T, c *sns.Client, topicARN string, ep *endp
 		t.Fatalf("SubscribeURL answered %d %s", resp.StatusCode, body)
 	}
 	list, _ = c.ListSubscriptionsByTopic(e.ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: &topicARN})
-	return *list.Subscriptions[0].SubscriptionArn
+	return *list.Subscriptions[0].SubscriptionArn, conf.Token
 }
 
 func TestSNSHTTPConfirmationAndRetries(t *testing.T) {
@@ -689,9 +704,17 @@ func TestSNSHTTPConfirmationAndRetries(t *testing.T) {
 	ep := newEndpoint(t, 200, 500, 500) // confirmation OK, then two failures
 	events := e.core.Events(1024)
 	defer events.Close()
-	sub := e.confirmHTTP(t, c, arn, ep, nil)
+	sub, token := e.confirmHTTP(t, c, arn, ep, nil)
 	_, err := c.ConfirmSubscription(e.ctx, &sns.ConfirmSubscriptionInput{TopicArn: &arn, Token: aws.String("wrong")})
 	wantCode(t, err, "InvalidParameter")
+	again, err := c.ConfirmSubscription(e.ctx, &sns.ConfirmSubscriptionInput{TopicArn: &arn, Token: &token})
+	if err != nil || *again.SubscriptionArn != sub {
+		t.Fatalf("ConfirmSubscription through the SDK: %v %v", again, err)
+	}
+	attrs, err := c.GetSubscriptionAttributes(e.ctx, &sns.GetSubscriptionAttributesInput{SubscriptionArn: &sub})
+	if err != nil || attrs.Attributes["PendingConfirmation"] != "false" || attrs.Attributes["Protocol"] != "http" {
+		t.Fatalf("confirmed subscription: %v %v", attrs, err)
+	}
 
 	pub, err := c.Publish(e.ctx, &sns.PublishInput{TopicArn: &arn, Message: aws.String("ping"), Subject: aws.String("s")})
 	if err != nil {
@@ -747,7 +770,7 @@ func TestSNSDeadLetterAfterRetries(t *testing.T) {
 	ep := newEndpoint(t, 200, 500, 503, 500)
 	events := e.core.Events(1024)
 	defer events.Close()
-	e.confirmHTTP(t, c, arn, ep, map[string]string{
+	_, _ = e.confirmHTTP(t, c, arn, ep, map[string]string{
 		"RedrivePolicy":  `{"deadLetterTargetArn":"` + queueARN("dl-dlq") + `"}`,
 		"DeliveryPolicy": `{"healthyRetryPolicy":{"numRetries":2,"minDelayTarget":5,"maxDelayTarget":5}}`,
 	})
