@@ -20,6 +20,7 @@ func nextEvent(t *testing.T, s *kinesis.SubscribeToShardEventStream) (types.Subs
 	select {
 	case ev, ok := <-s.Events():
 		if !ok {
+			t.Logf("event stream closed: %v", s.Err())
 			return types.SubscribeToShardEvent{}, false
 		}
 		v, isEvent := ev.(*types.SubscribeToShardEventStreamMemberSubscribeToShardEvent)

@@ -20,7 +20,7 @@ import (
 
 // benchEnv is a durable core (a database file, full durability) served on
 // 127.0.0.1, for benchmarks.
-func benchEnv(b *testing.B) *env {
+func snsBenchEnv(b *testing.B) *env {
 	b.Helper()
 	c, err := core.Open(core.Config{DataPath: filepath.Join(b.TempDir(), "bench.db")})
 	if err != nil {
@@ -67,7 +67,7 @@ func BenchmarkSNSPublish16Clients(b *testing.B) {
 }
 
 func benchmarkPublish(b *testing.B, raw string) {
-	e := benchEnv(b)
+	e := snsBenchEnv(b)
 	c := e.snsClient()
 	out, err := c.CreateTopic(e.ctx, &sns.CreateTopicInput{Name: aws.String("bench")})
 	if err != nil {
@@ -106,7 +106,7 @@ func benchmarkPublish(b *testing.B, raw string) {
 // BenchmarkSNSFanOut100 publishes one message at a time to a topic with
 // 100 sqs subscriptions and waits until all 100 queues have it.
 func BenchmarkSNSFanOut100(b *testing.B) {
-	e := benchEnv(b)
+	e := snsBenchEnv(b)
 	c := e.snsClient()
 	out, err := c.CreateTopic(e.ctx, &sns.CreateTopicInput{Name: aws.String("fan")})
 	if err != nil {
