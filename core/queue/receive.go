@@ -475,11 +475,12 @@ func (s *Service) messages(q *queue, o *receiveOpts, got []taken, receivedAt int
 
 // message builds a Message with the selected attributes.
 func (s *Service) message(q *queue, r *record, id int64, rc uint32, first int64, sys, selectors []string) Message {
-	m := Message{MessageID: r.messageID, Body: r.body, MD5OfBody: r.md5Body}
+	md5Body, md5Attrs := r.digests()
+	m := Message{MessageID: r.messageID, Body: r.body, MD5OfBody: md5Body}
 	if attrs, all := selectAttrs(r.attrs, selectors); len(attrs) > 0 {
 		m.MessageAttributes = attrs
 		if all {
-			m.MD5OfMessageAttributes = r.md5Attrs
+			m.MD5OfMessageAttributes = md5Attrs
 		} else {
 			m.MD5OfMessageAttributes = md5OfAttributes(attrs)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -21,6 +22,22 @@ type record struct {
 	sourceARN string
 	sentAt    int64
 	firstRecv atomic.Int64 // epoch ms of the first receive, 0 before
+
+	digestOnce sync.Once // fills md5Body and md5Attrs when they are empty
+}
+
+// digests returns the MD5 digests of the body and of the attributes,
+// computing them once for records read back from the store.
+func (r *record) digests() (body, attrs string) {
+	r.digestOnce.Do(func() {
+		if r.md5Body == "" {
+			r.md5Body = md5Hex(r.body)
+		}
+		if r.md5Attrs == "" {
+			r.md5Attrs = md5OfAttributes(r.attrs)
+		}
+	})
+	return r.md5Body, r.md5Attrs
 }
 
 // cost is what a record weighs in the body cache.
@@ -109,7 +126,8 @@ func scanRecord(rows *sql.Rows) (int64, *record, error) {
 		return 0, nil, fmt.Errorf("queue: message %d: %w", id, err)
 	}
 	r.attrs, r.trace, r.group, r.dedupID, r.sourceARN = attrs, trace.String, group.String, dedup.String, source.String
-	r.md5Body, r.md5Attrs = md5Hex(r.body), md5OfAttributes(attrs)
+	// The digests are computed when the message is first handed out
+	// (digests): a read-ahead window loads many rows never asked for.
 	r.firstRecv.Store(firstRecv)
 	return id, &r, nil
 }
