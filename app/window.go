@@ -34,6 +34,7 @@ type MainWindow struct {
 	toolbar   *toolbar
 	resources *resourceTree
 	tabs      *container.AppTabs
+	flow      *flowView
 	inspector *inspector
 	log       *activityLog
 
@@ -89,7 +90,8 @@ func (m *MainWindow) build() fyne.CanvasObject {
 	m.toolbar.showTheme(m.dark)
 	m.inspector = newInspector(m.core, m.endpoint, func(text string) { m.app.Clipboard().SetContent(text) })
 	m.resources = newResourceTree(m.inspector.show)
-	m.tabs = container.NewAppTabs(newFlowTab())
+	m.flow = newFlowView(m.core.Queues(), m.win, m.app.Preferences())
+	m.tabs = container.NewAppTabs(m.flow.tab())
 	m.log = newActivityLog(maxLogLines)
 
 	panel := func(content fyne.CanvasObject) fyne.CanvasObject {

@@ -107,6 +107,8 @@ type FlowCanvas struct {
 	OnSelect func(nodes, edges []string)
 	// OnNodeMenu reports a secondary tap on a node at an absolute position.
 	OnNodeMenu func(id string, abs fyne.Position)
+	// OnView reports zoom and pan after they changed.
+	OnView func(zoom float32, offset fyne.Position)
 
 	nodes []*Node
 	edges []*Edge
@@ -157,6 +159,13 @@ func (f *FlowCanvas) SetView(zoom float32, offset fyne.Position) {
 	f.zoom = clampZoom(zoom)
 	f.offset = offset
 	f.Refresh()
+	f.viewChanged()
+}
+
+func (f *FlowCanvas) viewChanged() {
+	if f.OnView != nil {
+		f.OnView(f.zoom, f.offset)
+	}
 }
 
 // ZoomAt multiplies the zoom by factor, keeping the model point under the
@@ -166,6 +175,7 @@ func (f *FlowCanvas) ZoomAt(factor float32, at fyne.Position) {
 	f.zoom = clampZoom(f.zoom * factor)
 	f.offset = fyne.NewPos(at.X-m.X*f.zoom, at.Y-m.Y*f.zoom)
 	f.Refresh()
+	f.viewChanged()
 }
 
 // Fit zooms and pans so that every node is visible, at most at 100 %.

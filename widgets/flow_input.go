@@ -119,6 +119,8 @@ func (f *FlowCanvas) DragEnd() {
 	in := f.in
 	f.in = input{hover: in.hover}
 	switch in.gesture {
+	case gesturePan:
+		f.viewChanged()
 	case gestureMove:
 		to := map[string]fyne.Position{}
 		for id, p := range in.origin {

@@ -133,6 +133,8 @@ func TestFlowDragMovesTheWholeSelection(t *testing.T) {
 func TestFlowPanAndZoom(t *testing.T) {
 	test.NewTempApp(t)
 	f, win := demoFlow(t)
+	var views []float32
+	f.OnView = func(z float32, _ fyne.Position) { views = append(views, z) }
 	test.Drag(win.Canvas(), fyne.NewPos(600, 320), -50, -20) // background
 	if got := f.Offset(); got != fyne.NewPos(-50, -20) {
 		t.Fatalf("offset %v after pan", got)
@@ -162,6 +164,9 @@ func TestFlowPanAndZoom(t *testing.T) {
 	}
 	if f.Zoom() != minZoom {
 		t.Errorf("zoom %v, want clamped to %v", f.Zoom(), minZoom)
+	}
+	if len(views) != 52 || views[0] != 1 || views[51] != minZoom {
+		t.Errorf("OnView reported %d changes, first %v", len(views), views[:1])
 	}
 }
 
