@@ -111,13 +111,18 @@ func (v *flowView) drop(kind string, abs fyne.Position) {
 	v.canvas.DropAt(kind, at)
 }
 
-// sync mirrors the core's queues and redrives on the canvas. UI thread only.
+// sync mirrors the core's queues and redrives on the canvas, in one frame.
+// UI thread only.
 func (v *flowView) sync(sums []queue.Summary) {
+	v.canvas.Batch(func() { v.syncNow(sums) })
+}
+
+func (v *flowView) syncNow(sums []queue.Summary) {
 	live := map[string]bool{}
-	dlqs := map[string]bool{}
+	dlqs := map[string]string{} // dead-letter queue → a source
 	for _, s := range sums {
 		if s.DeadLetter != "" {
-			dlqs[s.DeadLetter] = true
+			dlqs[s.DeadLetter] = s.Name
 		}
 	}
 	clear(v.summary)
@@ -130,12 +135,12 @@ func (v *flowView) sync(sums []queue.Summary) {
 		if s.FIFO {
 			n.Kind, n.Icon = "FIFO queue", theme.MenuIcon()
 		}
-		if dlqs[s.Name] {
+		if dlqs[s.Name] != "" {
 			n.Kind += " · DLQ"
 			n.Accent = theme.ColorNameError
 		}
 		if _, ok := v.canvas.Node(id); !ok {
-			n.Pos = v.position(id)
+			n.Pos = v.position(id, dlqs[s.Name])
 		}
 		v.canvas.PutNode(n)
 	}
@@ -181,8 +186,9 @@ func (v *flowView) redriveLabel(name string) string {
 }
 
 // position is where a node new to the canvas goes: where the user dropped
-// it, where it was last time, or the first free place.
-func (v *flowView) position(id string) fyne.Position {
+// it, where it was last time, right of the queue it is the dead-letter
+// queue of, or the first free place.
+func (v *flowView) position(id, source string) fyne.Position {
 	if p, ok := v.dropped[id]; ok {
 		delete(v.dropped, id)
 		return p
@@ -195,6 +201,9 @@ func (v *flowView) position(id string) fyne.Position {
 				return fyne.NewPos(float32(fx), float32(fy))
 			}
 		}
+	}
+	if src, ok := v.canvas.Node(queueNode(source)); ok && source != "" {
+		return v.canvas.FreeNear(src.Pos.AddXY(widgets.NodeSize().Width+widgets.GridStep()*4, 0))
 	}
 	return v.canvas.FreePosition()
 }

@@ -272,3 +272,28 @@ func TestNodePositionsPersist(t *testing.T) {
 		t.Errorf("restored at %v, want %v", got.Pos, moved.Pos)
 	}
 }
+
+func TestRestoredQueuesLayOutDeadLettersBeside(t *testing.T) {
+	a := test.NewTempApp(t)
+	c := openTestCore(t)
+	ctx := context.Background()
+	for _, n := range []string{"orders", "orders-dlq", "payments"} {
+		if err := c.Queues().CreateQueue(ctx, n, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Queues().SetQueueAttributes(ctx, "orders", map[string]string{"RedrivePolicy": `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:orders-dlq","maxReceiveCount":3}`}); err != nil {
+		t.Fatal(err)
+	}
+	q := newUIQueue()
+	m := newMainWindow(a, c, testEndpoint, q.do)
+	t.Cleanup(m.Window().Close)
+	src, _ := m.flow.canvas.Node("queue/orders")
+	dlq, _ := m.flow.canvas.Node("queue/orders-dlq")
+	if dlq.Pos.Y != src.Pos.Y || dlq.Pos.X <= src.Pos.X+widgets.NodeSize().Width {
+		t.Errorf("dead-letter queue at %v, source at %v: want it on the right", dlq.Pos, src.Pos)
+	}
+	if len(m.flow.canvas.Edges()) != 1 {
+		t.Errorf("edges %+v", m.flow.canvas.Edges())
+	}
+}

@@ -121,9 +121,33 @@ type FlowCanvas struct {
 
 	undo, redo []edit
 
-	in      input
-	tooltip tooltip
-	focused bool
+	in       input
+	tooltip  tooltip
+	focused  bool
+	batching int  // Batch depth: refreshes wait until it is back to 0
+	pending  bool // a refresh was asked for during a batch
+}
+
+// Batch runs fn and refreshes the canvas once afterwards, however many
+// changes fn made: mirroring hundreds of resources costs one frame.
+func (f *FlowCanvas) Batch(fn func()) {
+	f.batching++
+	defer func() {
+		f.batching--
+		if f.batching == 0 && f.pending {
+			f.pending = false
+			f.Refresh()
+		}
+	}()
+	fn()
+}
+
+func (f *FlowCanvas) refresh() {
+	if f.batching > 0 {
+		f.pending = true
+		return
+	}
+	f.Refresh()
 }
 
 // NewFlowCanvas returns an empty canvas at 100 % zoom.
@@ -158,7 +182,7 @@ func (f *FlowCanvas) Offset() fyne.Position { return f.offset }
 func (f *FlowCanvas) SetView(zoom float32, offset fyne.Position) {
 	f.zoom = clampZoom(zoom)
 	f.offset = offset
-	f.Refresh()
+	f.refresh()
 	f.viewChanged()
 }
 
@@ -174,7 +198,7 @@ func (f *FlowCanvas) ZoomAt(factor float32, at fyne.Position) {
 	m := f.toModel(at)
 	f.zoom = clampZoom(f.zoom * factor)
 	f.offset = fyne.NewPos(at.X-m.X*f.zoom, at.Y-m.Y*f.zoom)
-	f.Refresh()
+	f.refresh()
 	f.viewChanged()
 }
 
@@ -265,7 +289,7 @@ func (f *FlowCanvas) PutNode(n Node) {
 	} else {
 		f.nodes = append(f.nodes, &n)
 	}
-	f.Refresh()
+	f.refresh()
 }
 
 // RemoveNode removes a node and its edges without recording an edit.
@@ -277,7 +301,7 @@ func (f *FlowCanvas) RemoveNode(id string) {
 	f.nodes = slices.Delete(f.nodes, i, i+1)
 	f.edges = slices.DeleteFunc(f.edges, func(e *Edge) bool { return e.From == id || e.To == id })
 	delete(f.selNodes, id)
-	f.Refresh()
+	f.refresh()
 }
 
 // PutEdge adds the edge or replaces the one with its id, without recording
@@ -292,7 +316,7 @@ func (f *FlowCanvas) PutEdge(e Edge) error {
 	} else {
 		f.edges = append(f.edges, &e)
 	}
-	f.Refresh()
+	f.refresh()
 	return nil
 }
 
@@ -301,7 +325,7 @@ func (f *FlowCanvas) RemoveEdge(id string) {
 	if i := f.edgeIndex(id); i >= 0 {
 		f.edges = slices.Delete(f.edges, i, i+1)
 		delete(f.selEdges, id)
-		f.Refresh()
+		f.refresh()
 	}
 }
 
@@ -309,7 +333,7 @@ func (f *FlowCanvas) RemoveEdge(id string) {
 func (f *FlowCanvas) SetBadges(id string, badges ...string) {
 	if i := f.nodeIndex(id); i >= 0 && !slices.Equal(f.nodes[i].Badges, badges) {
 		f.nodes[i].Badges = slices.Clone(badges)
-		f.Refresh()
+		f.refresh()
 	}
 }
 
@@ -345,6 +369,16 @@ func (f *FlowCanvas) FreePosition() fyne.Position {
 	}
 }
 
+// FreeNear returns the first position at or below p, one row at a time,
+// where a new node overlaps no other.
+func (f *FlowCanvas) FreeNear(p fyne.Position) fyne.Position {
+	p = Snap(p)
+	for f.overlaps(p) {
+		p = p.AddXY(0, NodeSize().Height+2*GridStep())
+	}
+	return p
+}
+
 func (f *FlowCanvas) overlaps(p fyne.Position) bool {
 	s := NodeSize()
 	for _, n := range f.nodes {
@@ -371,7 +405,7 @@ func (f *FlowCanvas) Tooltip() string { return f.tooltip.text }
 // tap, drag or key.
 func (f *FlowCanvas) ShowTooltip(text string, at fyne.Position) {
 	f.tooltip = tooltip{text: text, at: at}
-	f.Refresh()
+	f.refresh()
 }
 
 // CreateRenderer is part of fyne.Widget.

@@ -26,7 +26,7 @@ func (f *FlowCanvas) record(e edit) {
 		f.undo = slices.Delete(f.undo, 0, len(f.undo)-maxHistory)
 	}
 	f.redo = nil
-	f.Refresh()
+	f.refresh()
 }
 
 // Undo reverts the last edit; it reports whether there was one.
@@ -38,7 +38,7 @@ func (f *FlowCanvas) Undo() bool {
 	f.undo = f.undo[:len(f.undo)-1]
 	e.revert(f)
 	f.redo = append(f.redo, e)
-	f.Refresh()
+	f.refresh()
 	return true
 }
 
@@ -51,7 +51,7 @@ func (f *FlowCanvas) Redo() bool {
 	f.redo = f.redo[:len(f.redo)-1]
 	e.apply(f)
 	f.undo = append(f.undo, e)
-	f.Refresh()
+	f.refresh()
 	return true
 }
 
@@ -291,7 +291,7 @@ func (f *FlowCanvas) selectOnly(nodes, edges []string) {
 func (f *FlowCanvas) setSelection(sn, se map[string]bool) {
 	same := mapsEqual(sn, f.selNodes) && mapsEqual(se, f.selEdges)
 	f.selNodes, f.selEdges = sn, se
-	f.Refresh()
+	f.refresh()
 	if !same && f.OnSelect != nil {
 		f.OnSelect(f.Selected())
 	}

@@ -83,7 +83,7 @@ func (f *FlowCanvas) Dragged(e *fyne.DragEvent) {
 	case gestureBand:
 		f.bandSelect()
 	}
-	f.Refresh()
+	f.refresh()
 }
 
 func (f *FlowCanvas) beginDrag(start fyne.Position) {
@@ -137,7 +137,7 @@ func (f *FlowCanvas) DragEnd() {
 			}
 		}
 	}
-	f.Refresh()
+	f.refresh()
 }
 
 func (f *FlowCanvas) bandSelect() {
@@ -211,7 +211,7 @@ func (f *FlowCanvas) MouseMoved(e *desktop.MouseEvent) {
 	}
 	if id != f.in.hover {
 		f.in.hover = id
-		f.Refresh()
+		f.refresh()
 	}
 }
 
@@ -219,7 +219,7 @@ func (f *FlowCanvas) MouseMoved(e *desktop.MouseEvent) {
 func (f *FlowCanvas) MouseOut() {
 	if f.in.hover != "" {
 		f.in.hover = ""
-		f.Refresh()
+		f.refresh()
 	}
 }
 
@@ -242,7 +242,7 @@ func (f *FlowCanvas) TypedKey(e *fyne.KeyEvent) {
 	case fyne.KeyEscape:
 		f.selectOnly(nil, nil)
 	}
-	f.Refresh()
+	f.refresh()
 }
 
 // TypedShortcut is part of fyne.Shortcutable: undo (Ctrl+Z), redo

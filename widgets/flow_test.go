@@ -351,6 +351,19 @@ func TestFlowAddNodeIsAnEdit(t *testing.T) {
 	}
 }
 
+func TestFlowFreeNear(t *testing.T) {
+	test.NewTempApp(t)
+	f := NewFlowCanvas()
+	f.PutNode(Node{ID: "a", Pos: fyne.NewPos(320, 64)})
+	step := NodeSize().Height + 2*GridStep()
+	if got := f.FreeNear(fyne.NewPos(320, 64)); got != fyne.NewPos(320, 64+step) {
+		t.Errorf("FreeNear an occupied place %v", got)
+	}
+	if got := f.FreeNear(fyne.NewPos(32, 64)); got != fyne.NewPos(32, 64) {
+		t.Errorf("FreeNear a free place %v", got)
+	}
+}
+
 func (f *FlowCanvas) overlapsOther(n Node) bool {
 	f.RemoveNode(n.ID)
 	defer f.PutNode(n)
@@ -447,5 +460,25 @@ func BenchmarkFlowPan(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		f.offset = fyne.NewPos(-float32(i%400), -float32(i%200))
 		r.Layout(f.Size())
+	}
+}
+
+func TestFlowBatchRefreshesOnce(t *testing.T) {
+	test.NewTempApp(t)
+	f := NewFlowCanvas()
+	showIn(t, f, 400, 300)
+	r := test.WidgetRenderer(f)
+	before := len(r.Objects())
+	f.Batch(func() {
+		for i := range 3 {
+			f.PutNode(Node{ID: fmt.Sprint(i), Name: fmt.Sprint(i)})
+			f.SetBadges(fmt.Sprint(i), "1 visible")
+		}
+		if len(r.Objects()) != before {
+			t.Error("the canvas refreshed inside the batch")
+		}
+	})
+	if got := len(r.Objects()); got != before+3*7 {
+		t.Errorf("%d objects after the batch, want %d", got, before+3*7)
 	}
 }
