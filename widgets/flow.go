@@ -20,7 +20,11 @@ type Node struct {
 	Badges []string            // live figures under the name, e.g. "12 visible"
 	Accent fyne.ThemeColorName // border colour; empty means the theme's foreground
 	Pos    fyne.Position       // top-left corner in model coordinates
+	Spark  []float64           // recent samples, oldest first, drawn top right; the last sparkPoints show
 }
+
+// sparkPoints is how many of a node's newest samples its sparkline draws.
+const sparkPoints = 30
 
 // Edge is a directed link from one node's output port to another node.
 type Edge struct {
@@ -245,6 +249,7 @@ func (f *FlowCanvas) Nodes() []Node {
 	for i, n := range f.nodes {
 		out[i] = *n
 		out[i].Badges = slices.Clone(n.Badges)
+		out[i].Spark = slices.Clone(n.Spark)
 	}
 	return out
 }
@@ -262,7 +267,7 @@ func (f *FlowCanvas) Edges() []Edge {
 func (f *FlowCanvas) Node(id string) (Node, bool) {
 	if i := f.nodeIndex(id); i >= 0 {
 		n := *f.nodes[i]
-		n.Badges = slices.Clone(n.Badges)
+		n.Badges, n.Spark = slices.Clone(n.Badges), slices.Clone(n.Spark)
 		return n, true
 	}
 	return Node{}, false
@@ -280,7 +285,7 @@ func (f *FlowCanvas) edgeIndex(id string) int {
 // position when n.Pos is the zero position. It is not an edit: use it to
 // mirror resources that exist elsewhere.
 func (f *FlowCanvas) PutNode(n Node) {
-	n.Badges = slices.Clone(n.Badges)
+	n.Badges, n.Spark = slices.Clone(n.Badges), slices.Clone(n.Spark)
 	if i := f.nodeIndex(n.ID); i >= 0 {
 		if n.Pos.IsZero() {
 			n.Pos = f.nodes[i].Pos
@@ -333,6 +338,15 @@ func (f *FlowCanvas) RemoveEdge(id string) {
 func (f *FlowCanvas) SetBadges(id string, badges ...string) {
 	if i := f.nodeIndex(id); i >= 0 && !slices.Equal(f.nodes[i].Badges, badges) {
 		f.nodes[i].Badges = slices.Clone(badges)
+		f.refresh()
+	}
+}
+
+// SetSpark replaces a node's sparkline samples (oldest first); it is not an
+// edit.
+func (f *FlowCanvas) SetSpark(id string, samples []float64) {
+	if i := f.nodeIndex(id); i >= 0 && !slices.Equal(f.nodes[i].Spark, samples) {
+		f.nodes[i].Spark = slices.Clone(samples)
 		f.refresh()
 	}
 }

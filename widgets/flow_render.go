@@ -59,6 +59,7 @@ type nodeView struct {
 	name             *canvas.Text
 	badges           *canvas.Text
 	in, out          *canvas.Circle
+	spark            []*canvas.Line
 	fitKind, fitName fitCache
 	fitBadges        fitCache
 }
@@ -191,6 +192,12 @@ func (r *flowRenderer) syncViews() {
 	for _, n := range r.f.nodes {
 		v := r.nodes[n]
 		r.objects = append(r.objects, v.box, v.icon, v.kind, v.name, v.badges, v.in, v.out)
+		for want := min(len(n.Spark), sparkPoints) - 1; len(v.spark) < want; {
+			v.spark = append(v.spark, canvas.NewLine(color.Transparent))
+		}
+		for _, l := range v.spark {
+			r.objects = append(r.objects, l)
+		}
 	}
 	r.objects = append(r.objects, r.pending, r.band, r.tipBox, r.tipText)
 }
@@ -242,6 +249,9 @@ func (r *flowRenderer) style() {
 		caption, text := theme.CaptionTextSize()*z, theme.TextSize()*z
 		inner := (NodeSize().Width - 4*pad) * z
 		kindW := inner
+		if len(n.Spark) > 1 {
+			kindW = inner / 2
+		}
 		if n.Icon != nil {
 			kindW -= caption*1.3 + pad*z
 		}
@@ -254,6 +264,9 @@ func (r *flowRenderer) style() {
 		}
 		setCircle(v.in, p.fill, stroke, z)
 		setCircle(v.out, portFill, p.primary, z)
+		for _, l := range v.spark {
+			setLine(l, p.named(n.Accent, p.primary), z)
+		}
 	}
 	for _, e := range f.edges {
 		v := r.edges[e]
@@ -368,6 +381,9 @@ func (r *flowRenderer) layoutNode(n *Node, v *nodeView, size fyne.Size) {
 		setVisible(o, visible)
 	}
 	if !visible {
+		for _, l := range v.spark {
+			l.Hidden = true
+		}
 		return
 	}
 	pad := theme.Padding() * 2 * z
@@ -399,6 +415,30 @@ func (r *flowRenderer) layoutNode(n *Node, v *nodeView, size fyne.Size) {
 	v.in.Move(f.toWidget(inPort(n)).SubtractXY(pr, pr))
 	v.out.Resize(ps)
 	v.out.Move(f.toWidget(outPort(n)).SubtractXY(pr, pr))
+	layoutSpark(n.Spark, v.spark, at.AddXY(sz.Width/2, pad), fyne.NewSize(sz.Width/2-pad, capH), detail)
+}
+
+// layoutSpark draws the newest samples as a line over the box, scaled from
+// zero to a round maximum.
+func layoutSpark(samples []float64, lines []*canvas.Line, at fyne.Position, size fyne.Size, show bool) {
+	samples = samples[max(0, len(samples)-sparkPoints):]
+	top := 0.0
+	for _, v := range samples {
+		top = math.Max(top, v)
+	}
+	top = niceCeil(top)
+	step := size.Width / float32(sparkPoints-1)
+	x0 := at.X + size.Width - step*float32(len(samples)-1) // newest at the right edge
+	y := func(v float64) float32 { return at.Y + size.Height*float32(1-v/top) }
+	for i, l := range lines {
+		if !show || i+1 >= len(samples) {
+			l.Hidden = true
+			continue
+		}
+		l.Hidden = false
+		l.Position1 = fyne.NewPos(x0+float32(i)*step, y(samples[i]))
+		l.Position2 = fyne.NewPos(x0+float32(i+1)*step, y(samples[i+1]))
+	}
 }
 
 func setVisible(o fyne.CanvasObject, v bool) {

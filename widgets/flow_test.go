@@ -21,7 +21,8 @@ func demoFlow(t *testing.T) (*FlowCanvas, fyne.Window) {
 	f.PutNode(Node{ID: "topic", Kind: "Topic", Name: "order-events", Icon: theme.MailForwardIcon(),
 		Badges: []string{"42 published/s"}, Accent: theme.ColorNamePrimary, Pos: fyne.NewPos(32, 48)})
 	f.PutNode(Node{ID: "orders", Kind: "Queue", Name: "orders", Icon: theme.ListIcon(),
-		Badges: []string{"12 visible", "3 in flight"}, Pos: fyne.NewPos(320, 48)})
+		Badges: []string{"12 visible", "3 in flight"}, Pos: fyne.NewPos(320, 48),
+		Spark: []float64{1, 3, 2, 5, 8, 6, 9, 12, 10, 12}})
 	f.PutNode(Node{ID: "dlq", Kind: "Queue · DLQ", Name: "orders-dlq-with-a-very-long-name", Icon: theme.ListIcon(),
 		Badges: []string{"2 msgs"}, Accent: theme.ColorNameError, Pos: fyne.NewPos(320, 224)})
 	mustPut(t, f, Edge{From: "topic", To: "orders", Label: `type = "order"`})
@@ -480,5 +481,30 @@ func TestFlowBatchRefreshesOnce(t *testing.T) {
 	})
 	if got := len(r.Objects()); got != before+3*7 {
 		t.Errorf("%d objects after the batch, want %d", got, before+3*7)
+	}
+}
+
+func TestFlowSparkline(t *testing.T) {
+	test.NewTempApp(t)
+	f := NewFlowCanvas()
+	showIn(t, f, 400, 300)
+	f.PutNode(Node{ID: "a", Name: "a", Pos: fyne.NewPos(32, 32)})
+	samples := make([]float64, 40)
+	for i := range samples {
+		samples[i] = float64(i)
+	}
+	f.SetSpark("a", samples)
+	v := test.WidgetRenderer(f).(*flowRenderer).nodes[f.nodes[0]]
+	if len(v.spark) != sparkPoints-1 {
+		t.Fatalf("%d spark lines, want %d", len(v.spark), sparkPoints-1)
+	}
+	last := v.spark[len(v.spark)-1]
+	box := v.box.Position().X + v.box.Size().Width
+	if last.Position2.X > box || last.Position2.Y >= last.Position1.Y {
+		t.Errorf("newest segment %v→%v should rise to the right edge (box ends at %v)", last.Position1, last.Position2, box)
+	}
+	f.SetView(1, fyne.NewPos(-1000, 0)) // scrolled out of sight
+	if last.Visible() {
+		t.Error("spark line of a hidden node still shows")
 	}
 }
