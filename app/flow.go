@@ -59,11 +59,39 @@ type flowView struct {
 	form    *createForm              // the open creation form, nil when none
 	dropped map[string]fyne.Position // where new queues were dropped, by node id
 	summary map[string]queue.Summary // by node id, as of the last sync
+	sparks  map[string]*widgets.Ring // visible messages per tick, by node id
+}
+
+// sparkSamples is how many ticks of history a node's sparkline keeps.
+const sparkSamples = 60
+
+// sample records every queue's visible count for its node's sparkline; a
+// ticker calls it once a second on the UI thread.
+func (v *flowView) sample(sums []queue.Summary) {
+	live := map[string]bool{}
+	v.canvas.Batch(func() {
+		for _, s := range sums {
+			id := queueNode(s.Name)
+			live[id] = true
+			r := v.sparks[id]
+			if r == nil {
+				r = widgets.NewRing(sparkSamples)
+				v.sparks[id] = r
+			}
+			r.Push(float64(s.Visible))
+			v.canvas.SetSpark(id, r.Values(nil))
+		}
+	})
+	for id := range v.sparks {
+		if !live[id] {
+			delete(v.sparks, id)
+		}
+	}
 }
 
 func newFlowView(q queueAPI, win fyne.Window, prefs fyne.Preferences) *flowView {
 	v := &flowView{queues: q, win: win, prefs: prefs, canvas: widgets.NewFlowCanvas(),
-		dropped: map[string]fyne.Position{}, summary: map[string]queue.Summary{}}
+		dropped: map[string]fyne.Position{}, summary: map[string]queue.Summary{}, sparks: map[string]*widgets.Ring{}}
 	v.canvas.OnDrop = v.openForm
 	v.canvas.OnConnect = v.connect
 	v.canvas.OnChange = v.changed
@@ -141,6 +169,9 @@ func (v *flowView) syncNow(sums []queue.Summary) {
 		}
 		if _, ok := v.canvas.Node(id); !ok {
 			n.Pos = v.position(id, dlqs[s.Name])
+		}
+		if r := v.sparks[id]; r != nil {
+			n.Spark = r.Values(nil)
 		}
 		v.canvas.PutNode(n)
 	}

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/skyport-dev/skyport/core"
+	"github.com/skyport-dev/skyport/core/queue"
 	"github.com/skyport-dev/skyport/widgets"
 )
 
@@ -295,5 +296,29 @@ func TestRestoredQueuesLayOutDeadLettersBeside(t *testing.T) {
 	}
 	if len(m.flow.canvas.Edges()) != 1 {
 		t.Errorf("edges %+v", m.flow.canvas.Edges())
+	}
+}
+
+func TestNodesShowSparklinesOfVisibleMessages(t *testing.T) {
+	c, m, q := flowWindow(t)
+	createQueues(t, c, m, q, nil, "orders")
+	for i := range 3 {
+		for range i {
+			if _, err := c.Queues().SendMessage(context.Background(), "orders", queue.SendInput{Body: "x"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		m.flow.sample(c.Queues().List())
+	}
+	n, _ := m.flow.canvas.Node("queue/orders")
+	if !slices.Equal(n.Spark, []float64{0, 1, 3}) {
+		t.Errorf("spark %v, want the visible counts 0, 1, 3", n.Spark)
+	}
+	if err := c.Queues().DeleteQueue(context.Background(), "orders"); err != nil {
+		t.Fatal(err)
+	}
+	m.flow.sample(c.Queues().List())
+	if len(m.flow.sparks) != 0 {
+		t.Errorf("sparks kept for a deleted queue: %v", m.flow.sparks)
 	}
 }
