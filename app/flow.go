@@ -60,6 +60,8 @@ type flowView struct {
 	dropped map[string]fyne.Position // where new queues were dropped, by node id
 	summary map[string]queue.Summary // by node id, as of the last sync
 	sparks  map[string]*widgets.Ring // visible messages per tick, by node id
+
+	onSelectQueue func(name string) // a single queue node was selected
 }
 
 // sparkSamples is how many ticks of history a node's sparkline keeps.
@@ -97,6 +99,14 @@ func newFlowView(q queueAPI, win fyne.Window, prefs fyne.Preferences) *flowView 
 	v.canvas.OnChange = v.changed
 	v.canvas.OnNodeMoved = v.savePosition
 	v.canvas.OnView = func(z float32, _ fyne.Position) { v.showZoom(z) }
+	v.canvas.OnSelect = func(nodes, _ []string) {
+		if len(nodes) != 1 || v.onSelectQueue == nil {
+			return
+		}
+		if name, ok := queueOf(nodes[0]); ok {
+			v.onSelectQueue(name)
+		}
+	}
 	v.palette = []*paletteItem{
 		newPaletteItem(dropQueue, "Queue", theme.ListIcon(), v.drop),
 		newPaletteItem(dropFIFOQueue, "FIFO queue", theme.MenuIcon(), v.drop),

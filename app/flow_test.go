@@ -322,3 +322,13 @@ func TestNodesShowSparklinesOfVisibleMessages(t *testing.T) {
 		t.Errorf("sparks kept for a deleted queue: %v", m.flow.sparks)
 	}
 }
+
+func TestTappingANodeOpensItInTheInspector(t *testing.T) {
+	c, m, q := flowWindow(t)
+	createQueues(t, c, m, q, nil, "orders", "payments")
+	n, _ := m.flow.canvas.Node("queue/payments")
+	test.TapCanvas(m.Window().Canvas(), onCanvas(m, n.Pos.AddXY(20, 20)))
+	if got := m.inspector.title.Text; got != "payments" {
+		t.Errorf("inspector shows %q, want payments", got)
+	}
+}

@@ -111,6 +111,7 @@ func (m *MainWindow) build() fyne.CanvasObject {
 	m.inspector = newInspector(m.core, m.endpoint, func(text string) { m.app.Clipboard().SetContent(text) })
 	m.resources = newResourceTree(m.inspector.show)
 	m.flow = newFlowView(m.core.Queues(), m.win, m.app.Preferences())
+	m.flow.onSelectQueue = func(name string) { m.resources.tree.Select(leafUID(Queues, name)) }
 	m.tabs = container.NewAppTabs(m.flow.tab())
 	m.log = newActivityLog(maxLogLines)
 
