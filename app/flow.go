@@ -61,7 +61,8 @@ type flowView struct {
 	summary map[string]queue.Summary // by node id, as of the last sync
 	sparks  map[string]*widgets.Ring // visible messages per tick, by node id
 
-	onSelectQueue func(name string) // a single queue node was selected
+	onSelectQueue func(name string)  // a single queue node was selected
+	confirm       *dialog.ConfirmDialog // the open delete confirmation, nil when none
 }
 
 // sparkSamples is how many ticks of history a node's sparkline keeps.
@@ -99,6 +100,7 @@ func newFlowView(q queueAPI, win fyne.Window, prefs fyne.Preferences) *flowView 
 	v.canvas.OnChange = v.changed
 	v.canvas.OnNodeMoved = v.savePosition
 	v.canvas.OnView = func(z float32, _ fyne.Position) { v.showZoom(z) }
+	v.canvas.OnNodeMenu = v.showNodeMenu
 	v.canvas.OnSelect = func(nodes, _ []string) {
 		if len(nodes) != 1 || v.onSelectQueue == nil {
 			return
@@ -327,6 +329,39 @@ func queueAttrs(fifo bool) map[string]string {
 		return map[string]string{"FifoQueue": "true"}
 	}
 	return nil
+}
+
+// nodeMenu builds a node's context menu: open it in the inspector, or
+// delete it (after a confirmation, and undoable on the canvas).
+func (v *flowView) nodeMenu(id string) *fyne.Menu {
+	name, _ := queueOf(id)
+	return fyne.NewMenu("",
+		fyne.NewMenuItem("Inspect", func() {
+			if v.onSelectQueue != nil {
+				v.onSelectQueue(name)
+			}
+		}),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Delete queue…", func() { v.confirmDelete(id) }),
+	)
+}
+
+func (v *flowView) showNodeMenu(id string, abs fyne.Position) {
+	widget.ShowPopUpMenuAtPosition(v.nodeMenu(id), v.win.Canvas(), abs)
+}
+
+// confirmDelete asks before deleting a node's resource; the deletion is a
+// canvas edit, so Undo brings the queue back (empty).
+func (v *flowView) confirmDelete(id string) {
+	name, _ := queueOf(id)
+	v.confirm = dialog.NewConfirm("Delete queue", "Delete "+name+" and all its messages?", func(ok bool) {
+		v.confirm = nil
+		if ok {
+			v.canvas.Select([]string{id}, nil)
+			v.canvas.DeleteSelection()
+		}
+	}, v.win)
+	v.confirm.Show()
 }
 
 // createForm is the open "new queue" form.

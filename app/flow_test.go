@@ -332,3 +332,40 @@ func TestTappingANodeOpensItInTheInspector(t *testing.T) {
 		t.Errorf("inspector shows %q, want payments", got)
 	}
 }
+
+func TestNodeMenuDeletesAfterConfirmation(t *testing.T) {
+	c, m, q := flowWindow(t)
+	createQueues(t, c, m, q, nil, "orders")
+	n, _ := m.flow.canvas.Node("queue/orders")
+	test.TapSecondaryAt(m.flow.canvas, n.Pos.AddXY(20, 20))
+	if m.Window().Canvas().Overlays().Top() == nil {
+		t.Fatal("a secondary tap on the node opened no menu")
+	}
+	m.Window().Canvas().Overlays().Top().Hide()
+	menu := m.flow.nodeMenu("queue/orders")
+	var labels []string
+	for _, it := range menu.Items {
+		labels = append(labels, it.Label)
+	}
+	if !slices.Equal(labels, []string{"Inspect", "", "Delete queue…"}) {
+		t.Fatalf("menu %q", labels)
+	}
+	menu.Items[0].Action()
+	if m.inspector.title.Text != "orders" {
+		t.Errorf("Inspect showed %q", m.inspector.title.Text)
+	}
+	menu.Items[2].Action()
+	if m.flow.confirm == nil || len(c.Queues().List()) != 1 {
+		t.Fatal("deleted without asking")
+	}
+	m.flow.confirm.Dismiss() // "No"
+	if len(c.Queues().List()) != 1 {
+		t.Fatal("dismissing deleted the queue")
+	}
+	menu.Items[2].Action()
+	m.flow.confirm.Confirm()
+	if n := len(c.Queues().List()); n != 0 {
+		t.Errorf("%d queues after confirming", n)
+	}
+	m.flow.canvas.TappedSecondary(&fyne.PointEvent{Position: n.Pos}) // gone: no menu, no panic
+}
