@@ -61,7 +61,7 @@ type flowView struct {
 	summary map[string]queue.Summary // by node id, as of the last sync
 	sparks  map[string]*widgets.Ring // visible messages per tick, by node id
 
-	onSelectQueue func(name string)  // a single queue node was selected
+	onSelectQueue func(name string)     // a single queue node was selected
 	confirm       *dialog.ConfirmDialog // the open delete confirmation, nil when none
 }
 
