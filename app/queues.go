@@ -28,6 +28,7 @@ func (m *MainWindow) syncQueues() {
 	}
 	m.resources.setDetails(Queues, details)
 	m.resources.set(Queues, names)
+	m.flow.sync(sums)
 	m.inspector.refresh()
 }
 

@@ -34,6 +34,7 @@ type MainWindow struct {
 	toolbar   *toolbar
 	resources *resourceTree
 	tabs      *container.AppTabs
+	flow      *flowView
 	inspector *inspector
 	log       *activityLog
 
@@ -41,7 +42,8 @@ type MainWindow struct {
 
 	do       func(func()) // runs a function on the UI thread: fyne.Do
 	bridge   *bridge
-	copyDone *time.Timer // restores the copy button's icon
+	sampler  *time.Ticker // feeds the nodes' sparklines; nil in tests
+	copyDone *time.Timer  // restores the copy button's icon
 }
 
 // NewMainWindow builds the main window of a, showing core c whose AWS
@@ -50,7 +52,26 @@ type MainWindow struct {
 // preferences, saves them when it closes, and follows c's event stream until
 // then. It is not shown.
 func NewMainWindow(a fyne.App, c *core.Core, endpoint string) *MainWindow {
-	return newMainWindow(a, c, endpoint, fyne.Do)
+	m := newMainWindow(a, c, endpoint, fyne.Do)
+	m.startSampling(time.Second)
+	return m
+}
+
+// startSampling records the queues' counts for the canvas's sparklines
+// every interval until the window closes.
+func (m *MainWindow) startSampling(every time.Duration) {
+	m.sampler = time.NewTicker(every)
+	done := m.bridge.done
+	go func() {
+		for {
+			select {
+			case <-m.sampler.C:
+				m.do(func() { m.flow.sample(m.core.Queues().List()) })
+			case <-done:
+				return
+			}
+		}
+	}()
 }
 
 // newMainWindow is NewMainWindow with do in place of fyne.Do for everything
@@ -89,7 +110,9 @@ func (m *MainWindow) build() fyne.CanvasObject {
 	m.toolbar.showTheme(m.dark)
 	m.inspector = newInspector(m.core, m.endpoint, func(text string) { m.app.Clipboard().SetContent(text) })
 	m.resources = newResourceTree(m.inspector.show)
-	m.tabs = container.NewAppTabs(newFlowTab())
+	m.flow = newFlowView(m.core.Queues(), m.win, m.app.Preferences())
+	m.flow.onSelectQueue = func(name string) { m.resources.tree.Select(leafUID(Queues, name)) }
+	m.tabs = container.NewAppTabs(m.flow.tab())
 	m.log = newActivityLog(maxLogLines)
 
 	panel := func(content fyne.CanvasObject) fyne.CanvasObject {
@@ -144,6 +167,9 @@ func (m *MainWindow) toggleTheme() {
 }
 
 func (m *MainWindow) closed() {
+	if m.sampler != nil {
+		m.sampler.Stop()
+	}
 	m.bridge.stop()
 	if m.copyDone != nil {
 		m.copyDone.Stop()
