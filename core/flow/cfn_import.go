@@ -605,8 +605,8 @@ func (im *importer) readMetadata(meta *yaml.Node) error {
 		return nil
 	}
 	var m struct {
-		Name        string `yaml:"Name"`
-		Description string `yaml:"Description"`
+		Name        string              `yaml:"Name"`
+		Description string              `yaml:"Description"`
 		Layout      map[string]Position `yaml:"Layout"`
 		Samples     []struct {
 			Name       string            `yaml:"Name"`
