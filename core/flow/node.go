@@ -201,3 +201,16 @@ func writeString(buf *bytes.Buffer, s string) {
 	enc.Encode(s)
 	buf.Truncate(buf.Len() - 1) // Encode's newline
 }
+
+// lookup returns the value of key in a mapping node, nil when absent.
+func lookup(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}

@@ -91,18 +91,6 @@ func validateTemplate(spec *cfnSpec, src []byte) []string {
 	return v.problems
 }
 
-func lookup(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
 func (v *specValidator) object(path, resType string, props map[string]specProp, n *yaml.Node) {
 	seen := map[string]bool{}
 	if n != nil {
