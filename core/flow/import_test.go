@@ -170,3 +170,41 @@ func TestImportASLFile(t *testing.T) {
 		t.Fatalf("got %+v", w.StateMachines)
 	}
 }
+
+func TestKitchenSinkExportValidatesAndImportsBack(t *testing.T) {
+	w, err := Load("testdata/kitchen-sink.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := ExportCloudFormation(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if problems := validateTemplate(loadSpec(t), tpl); len(problems) > 0 {
+		t.Fatalf("template problems:\n%s\n\n%s", strings.Join(problems, "\n"), tpl)
+	}
+	for _, want := range []string{
+		"StreamARN: ${MetricsStreamArn}", "TopicArn: ${AlertsTopicArn}", "Resource: ${NotifyFunctionArn}",
+		"IntegrationSubtype: StepFunctions-StartSyncExecution", "Action: states:StartSyncExecution",
+		"Principal: sns.amazonaws.com", "IntegrationType: HTTP_PROXY", "StageName: prod",
+	} {
+		if !strings.Contains(string(tpl), want) {
+			t.Errorf("template lacks %q", want)
+		}
+	}
+	golden(t, "kitchen-sink.cfn.yaml", tpl)
+	got, rep, err := Import("kitchen-sink.cfn.yaml", tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Unsupported)+len(rep.Skipped) != 0 {
+		t.Fatalf("left out %v %v", rep.Unsupported, rep.Skipped)
+	}
+	w.Normalize()
+	got.Normalize()
+	if !reflect.DeepEqual(got, w) {
+		a, _ := got.Marshal()
+		b, _ := w.Marshal()
+		t.Fatalf("import of the export differs:\n%s\n--- want\n%s", a, b)
+	}
+}
