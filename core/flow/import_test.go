@@ -208,3 +208,41 @@ func TestKitchenSinkExportValidatesAndImportsBack(t *testing.T) {
 		t.Fatalf("import of the export differs:\n%s\n--- want\n%s", a, b)
 	}
 }
+
+func TestImportShortFormIntrinsics(t *testing.T) {
+	src := `Parameters:
+  Stage: {Type: String, Default: prod}
+Resources:
+  Q:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: !Join ["-", [!Ref Stage, !Ref "AWS::Region", q]]
+  T:
+    Type: AWS::SNS::Topic
+    Properties:
+      TopicName: !Sub
+        - ${Base}-topic
+        - Base: !GetAtt [Q, QueueName]
+  S:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !Ref T
+      Protocol: sqs
+      Endpoint: !Sub "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${Q.QueueName}"
+      FilterPolicy: {a: [!Sub "${!literal}"]}
+`
+	w, _, err := Import("short.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w.Queues) != 1 || w.Queues[0].Name != "prod-us-east-1-q" {
+		t.Fatalf("queues %+v", w.Queues)
+	}
+	if len(w.Topics) != 1 || w.Topics[0].Name != "prod-us-east-1-q-topic" {
+		t.Fatalf("topics %+v", w.Topics)
+	}
+	want := Subscription{Protocol: "sqs", Target: "prod-us-east-1-q", FilterPolicy: `{"a":["${literal}"]}`}
+	if subs := w.Topics[0].Subscriptions; len(subs) != 1 || subs[0] != want {
+		t.Fatalf("subscriptions %+v", subs)
+	}
+}
