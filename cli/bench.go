@@ -11,14 +11,15 @@ import (
 )
 
 // benchScenarios are the scenarios `skyport bench` knows, in run order.
-var benchScenarios = []string{"send", "send-batch", "receive-delete", "latency"}
+var benchScenarios = []string{"send", "send-batch", "receive-delete", "latency", "publish-fanout", "put-records", "transitions"}
 
 // runBench drives a live SQS endpoint (Skyport or any other emulator)
 // through the AWS SDK and prints one line per scenario.
 func runBench(args []string, env Env) int {
 	fs := newFlagSet("bench", "skyport bench [flags]",
 		"Measure a live SQS endpoint through the AWS SDK for Go v2: SendMessage, SendMessageBatch(10),\n"+
-			"Receive(10)+DeleteMessageBatch and send→receive latency with long polling.")
+			"Receive(10)+DeleteMessageBatch and send→receive latency with long polling; SNS publish fan-out to\n"+
+			"--fanout queues, Kinesis PutRecords(100) and Step Functions transitions (Express, StartSyncExecution).")
 	endpoint := fs.String("endpoint", "http://"+core.DefaultAddr, "`URL` of the endpoint to measure")
 	clients := fs.Int("clients", 16, "concurrent SDK callers")
 	duration := fs.Duration("duration", 3*time.Second, "how long each scenario runs")
@@ -26,6 +27,7 @@ func runBench(args []string, env Env) int {
 	queue := fs.String("queue", "skyport-bench", "queue `name` (created when missing)")
 	only := fs.String("scenarios", strings.Join(benchScenarios, ","), "comma-separated `list` of scenarios")
 	rate := fs.Int("rate", 100, "messages per second for the latency scenario")
+	fanout := fs.Int("fanout", 4, "queues subscribed to the topic in the publish-fanout scenario")
 	if code, done := parse(fs, args, env); done {
 		return code
 	}
@@ -65,6 +67,12 @@ func runBench(args []string, env Env) int {
 				return ExitError
 			}
 			res = r.ReceiveDelete(ctx)
+		case "publish-fanout", "put-records", "transitions":
+			var err error
+			if res, err = runServiceScenario(ctx, r, s, *fanout); err != nil {
+				fmt.Fprintf(env.Stderr, "skyport bench: %s: %v\n", s, err)
+				return ExitError
+			}
 		case "latency":
 			// Its own queue: leftovers of the drain scenario would delay it.
 			lr, err := bench.NewRunner(ctx, bench.Config{Endpoint: *endpoint, Queue: *queue + "-latency", Duration: *duration})
@@ -79,6 +87,17 @@ func runBench(args []string, env Env) int {
 		fmt.Fprintln(env.Stdout, res)
 	}
 	return ExitOK
+}
+
+// runServiceScenario runs the SNS, Kinesis and Step Functions scenarios.
+func runServiceScenario(ctx context.Context, r *bench.Runner, s string, fanout int) (bench.Result, error) {
+	switch s {
+	case "publish-fanout":
+		return r.PublishFanOut(ctx, fanout)
+	case "put-records":
+		return r.PutRecords(ctx)
+	}
+	return r.Transitions(ctx)
 }
 
 func contains(list []string, s string) bool {
