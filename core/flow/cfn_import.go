@@ -847,7 +847,10 @@ func (im *importer) machine(r *cfnResource) error {
 		}
 		def = buf.String()
 	default:
-		return im.errAt(r.node, "%s: only inline definitions (Definition or DefinitionString) can be imported", r.id)
+		// DefinitionS3Location or SAM's DefinitionUri: the definition is
+		// not in the template, so the state machine cannot be imported.
+		im.report.Unsupported = append(im.report.Unsupported, Unsupported{LogicalID: r.id, Type: r.typ + " (definition outside the template)", Line: r.line})
+		return nil
 	}
 	if len(subs) > 0 {
 		// Substitute inside JSON strings only, escaping the values.

@@ -246,3 +246,14 @@ Resources:
 		t.Fatalf("subscriptions %+v", subs)
 	}
 }
+
+func TestImportListsStateMachineWithDefinitionOutsideTemplate(t *testing.T) {
+	src := "Resources:\n  M:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      RoleArn: r\n      DefinitionS3Location: {Bucket: b, Key: k}\n"
+	w, rep, err := Import("s3.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w.StateMachines) != 0 || len(rep.Unsupported) != 1 || rep.Unsupported[0].LogicalID != "M" || rep.Unsupported[0].Line != 2 {
+		t.Fatalf("machines %+v unsupported %+v", w.StateMachines, rep.Unsupported)
+	}
+}
