@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -27,6 +28,7 @@ func runBench(args []string, env Env) int {
 	queue := fs.String("queue", "skyport-bench", "queue `name` (created when missing)")
 	only := fs.String("scenarios", strings.Join(benchScenarios, ","), "comma-separated `list` of scenarios")
 	rate := fs.Int("rate", 100, "messages per second for the latency scenario")
+	asJSON := fs.Bool("json", false, "print the results as one JSON array instead of a table")
 	fanout := fs.Int("fanout", 4, "queues subscribed to the topic in the publish-fanout scenario")
 	if code, done := parse(fs, args, env); done {
 		return code
@@ -50,7 +52,10 @@ func runBench(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "skyport bench: %v\n", err)
 		return ExitError
 	}
-	fmt.Fprintf(env.Stdout, "skyport bench: %s, %d clients, %s per scenario, %d-byte bodies\n", *endpoint, *clients, *duration, *size)
+	if !*asJSON {
+		fmt.Fprintf(env.Stdout, "skyport bench: %s, %d clients, %s per scenario, %d-byte bodies\n", *endpoint, *clients, *duration, *size)
+	}
+	var results []benchJSON
 	for _, s := range benchScenarios {
 		if !want[s] {
 			continue
@@ -84,9 +89,43 @@ func runBench(args []string, env Env) int {
 				return ExitError
 			}
 		}
+		if *asJSON {
+			results = append(results, toBenchJSON(res))
+			continue
+		}
 		fmt.Fprintln(env.Stdout, res)
 	}
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(results)
+	}
 	return ExitOK
+}
+
+// benchJSON is one scenario's result in `skyport bench --json`.
+type benchJSON struct {
+	Scenario          string  `json:"scenario"`
+	Clients           int     `json:"clients"`
+	Calls             int64   `json:"calls"`
+	Messages          int64   `json:"messages"`
+	Errors            int64   `json:"errors"`
+	Seconds           float64 `json:"seconds"`
+	MessagesPerSecond float64 `json:"messagesPerSecond"`
+	CallsPerSecond    float64 `json:"callsPerSecond"`
+	P50Ms             float64 `json:"p50Ms"`
+	P99Ms             float64 `json:"p99Ms"`
+	FirstError        string  `json:"firstError,omitempty"`
+}
+
+func toBenchJSON(r bench.Result) benchJSON {
+	out := benchJSON{Scenario: r.Scenario, Clients: r.Clients, Calls: r.Calls, Messages: r.Messages, Errors: r.Errors,
+		Seconds: r.Elapsed.Seconds(), MessagesPerSecond: r.MessagesPerSecond(), CallsPerSecond: r.CallsPerSecond(),
+		P50Ms: float64(r.P50) / float64(time.Millisecond), P99Ms: float64(r.P99) / float64(time.Millisecond)}
+	if r.FirstErr != nil {
+		out.FirstError = r.FirstErr.Error()
+	}
+	return out
 }
 
 // runServiceScenario runs the SNS, Kinesis and Step Functions scenarios.
