@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -61,6 +62,7 @@ func runBench(args []string, env Env) int {
 			continue
 		}
 		var res bench.Result
+		stop := showProgress(env, s, *duration)
 		switch s {
 		case "send":
 			res = r.Send(ctx)
@@ -68,6 +70,7 @@ func runBench(args []string, env Env) int {
 			res = r.SendBatch(ctx)
 		case "receive-delete":
 			if err := r.Fill(ctx, *clients*2000); err != nil {
+				stop()
 				fmt.Fprintf(env.Stderr, "skyport bench: fill: %v\n", err)
 				return ExitError
 			}
@@ -75,6 +78,7 @@ func runBench(args []string, env Env) int {
 		case "publish-fanout", "put-records", "transitions":
 			var err error
 			if res, err = runServiceScenario(ctx, r, s, *fanout); err != nil {
+				stop()
 				fmt.Fprintf(env.Stderr, "skyport bench: %s: %v\n", s, err)
 				return ExitError
 			}
@@ -85,10 +89,12 @@ func runBench(args []string, env Env) int {
 				res, err = lr.Latency(ctx, *rate)
 			}
 			if err != nil {
+				stop()
 				fmt.Fprintf(env.Stderr, "skyport bench: latency: %v\n", err)
 				return ExitError
 			}
 		}
+		stop()
 		if *asJSON {
 			results = append(results, toBenchJSON(res))
 			continue
@@ -146,4 +152,36 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// showProgress draws a progress bar for a running scenario on standard
+// error when it is a terminal; stop clears it.
+func showProgress(env Env, scenario string, d time.Duration) (stop func()) {
+	f, ok := env.Stderr.(*os.File)
+	if !ok {
+		return func() {}
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	began := time.Now()
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			frac := min(float64(time.Since(began))/float64(d), 1)
+			n := int(frac * 30)
+			fmt.Fprintf(f, "\r%-16s [%s%s] %3.0f%%", scenario, strings.Repeat("#", n), strings.Repeat(" ", 30-n), frac*100)
+			select {
+			case <-done:
+				fmt.Fprintf(f, "\r%s\r", strings.Repeat(" ", 60))
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
