@@ -179,7 +179,10 @@ func TestDemoAppliesToFreshCoreAndSnapshotsBack(t *testing.T) {
 	}
 }
 
-func TestDemoTrafficFlowsThroughTopicToFilteredQueue(t *testing.T) {
+// TestDemoTrafficFlows sends the demo's samples through its routes: an
+// order fans out by priority to the filtered queues, a fulfilment reaches
+// the shipping queue through the state machine.
+func TestDemoTrafficFlows(t *testing.T) {
 	c := openCore(t)
 	ctx := context.Background()
 	w := Demo()
@@ -197,5 +200,20 @@ func TestDemoTrafficFlowsThroughTopicToFilteredQueue(t *testing.T) {
 	msgs := pollQueue(t, c, "shipments")
 	if !strings.Contains(msgs[0].Body, `"orderId":"7"`) {
 		t.Fatalf("shipments got %q", msgs[0].Body)
+	}
+	for _, order := range []string{`{"orderId":"8","priority":"high"}`, `{"orderId":"9","priority":"low"}`} {
+		res, err := c.Gateway().Call(ctx, "shop", gatewayCall("POST", "/orders", order))
+		if err != nil || res.Status != 200 {
+			t.Fatalf("POST /orders %s: %v %d %s", order, err, res.Status, res.Body)
+		}
+	}
+	high := pollQueue(t, c, "orders-priority")
+	if len(high) != 1 || high[0].Body != `{"orderId":"8","priority":"high"}` {
+		t.Fatalf("orders-priority (raw delivery) got %+v", high)
+	}
+	low := pollQueue(t, c, "orders-standard")
+	if len(low) != 1 || !strings.Contains(low[0].Body, `"Type" : "Notification"`) && !strings.Contains(low[0].Body, `"Type":"Notification"`) ||
+		!strings.Contains(low[0].Body, `orderId`) || !strings.Contains(low[0].Body, `\"9\"`) {
+		t.Fatalf("orders-standard (SNS envelope) got %+v", low)
 	}
 }
