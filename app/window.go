@@ -90,6 +90,7 @@ func newMainWindow(a fyne.App, c *core.Core, endpoint string, do func(func())) *
 	m.splitTree.SetOffset(st.splitTree)
 	m.splitInspector.SetOffset(st.splitInspector)
 	m.win.SetMaster()
+	m.win.SetMainMenu(newWorkspaceFiles(m).menu)
 	m.win.SetOnClosed(m.closed)
 	m.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { m.app.Quit() })

@@ -55,6 +55,8 @@ Usage:
   skyport [flags]            open the desktop app (GUI)
   skyport serve [flags]      run the core headless
   skyport bench [flags]      measure a live SQS endpoint through the AWS SDK
+  skyport export [flags] WS  export a workspace as CloudFormation (YAML) or ASL JSON
+  skyport import FILE        read a CloudFormation/SAM template or ASL file as a workspace
   skyport version            print the version
   skyport help               show this help
 
@@ -77,6 +79,10 @@ func Main(args []string, env Env) int {
 		return runVersion(args, env)
 	case "bench":
 		return runBench(args, env)
+	case "export":
+		return runExport(args, env)
+	case "import":
+		return runImport(args, env)
 	case "help":
 		fmt.Fprint(env.Stdout, usage)
 		return ExitOK

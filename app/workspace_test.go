@@ -1,0 +1,82 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/skyport-dev/skyport/core/flow"
+)
+
+func TestWorkspaceFileMenu(t *testing.T) {
+	_, c, m, _ := newTestWindow(t)
+	f := newWorkspaceFiles(m)
+	var labels []string
+	for _, it := range f.menu.Items[0].Items {
+		labels = append(labels, it.Label)
+	}
+	if got := strings.Join(labels, "|"); got != "New workspace|Open…|Open recent|Open demo|Import template or ASL…||Save|Save as…" {
+		t.Fatalf("File menu %q", got)
+	}
+
+	dir := t.TempDir()
+	first := filepath.Join(dir, "first.yaml")
+	w := &flow.Workspace{Version: flow.FormatVersion, Queues: []flow.Queue{{Name: "inbox"}},
+		Topics: []flow.Topic{{Name: "news", Subscriptions: []flow.Subscription{{Protocol: "sqs", Target: "inbox"}}}},
+		Layout: map[string]flow.Position{"queue/inbox": {X: 5, Y: 6}}}
+	if err := w.Save(first); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.open(first); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Queues().QueueExists("inbox") || !strings.HasSuffix(m.Window().Title(), "— first.yaml") {
+		t.Fatalf("after open: title %q", m.Window().Title())
+	}
+
+	broken := filepath.Join(dir, "broken.yaml")
+	os.WriteFile(broken, []byte("version: 1\nqueues: [\n"), 0o644)
+	if err := f.open(broken); err == nil {
+		t.Fatal("a broken workspace opened")
+	}
+	if f.doc.Path != first {
+		t.Fatalf("a failed open replaced the document: %q", f.doc.Path)
+	}
+
+	if err := c.Queues().CreateQueue(t.Context(), "made-later", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	second := filepath.Join(dir, "second.yaml")
+	if err := f.saveAs(second); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := flow.Load(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(saved.Queues) != 2 || saved.Layout["queue/inbox"] != (flow.Position{X: 5, Y: 6}) {
+		t.Fatalf("saved %+v", saved)
+	}
+	if got := f.recentList(); len(got) != 2 || got[0] != second || got[1] != first {
+		t.Fatalf("recent %v", got)
+	}
+	if sub := f.recent.ChildMenu.Items; len(sub) != 2 || sub[0].Label != second {
+		t.Fatalf("recent submenu %+v", sub)
+	}
+}
+
+func TestWorkspaceImportReportsOmissions(t *testing.T) {
+	_, c, m, _ := newTestWindow(t)
+	f := newWorkspaceFiles(m)
+	path := filepath.Join(t.TempDir(), "stack.json")
+	os.WriteFile(path, []byte(`{"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "from-cfn"}},
+ "B": {"Type": "AWS::S3::Bucket"}}}`), 0o644)
+	rep, err := f.importFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Queues().QueueExists("from-cfn") || len(rep.Unsupported) != 1 || rep.Unsupported[0].LogicalID != "B" {
+		t.Fatalf("import: %+v", rep)
+	}
+}

@@ -1,0 +1,52 @@
+package bench
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/skyport-dev/skyport/core"
+	"github.com/skyport-dev/skyport/core/wire"
+)
+
+// TestServiceScenariosAgainstInProcessCore runs the SNS, Kinesis and Step
+// Functions scenarios briefly against an in-memory core on loopback.
+func TestServiceScenariosAgainstInProcessCore(t *testing.T) {
+	c, err := core.Open(core.Config{Memory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	srv, err := wire.Listen(c, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	ctx := context.Background()
+	r, err := NewRunner(ctx, Config{Endpoint: srv.URL(), Queue: "svc", Clients: 2, Duration: 200 * time.Millisecond, Size: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenarios := map[string]func() (Result, error){
+		"publish-fanout": func() (Result, error) { return r.PublishFanOut(ctx, 3) },
+		"put-records":    func() (Result, error) { return r.PutRecords(ctx) },
+		"transitions":    func() (Result, error) { return r.Transitions(ctx) },
+	}
+	for name, run := range scenarios {
+		res, err := run()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if res.Errors != 0 || res.Calls == 0 || res.Messages == 0 {
+			t.Fatalf("%s: %s", name, res)
+		}
+	}
+	// Fan-out really delivered: each publish lands in every queue.
+	n, err := c.Queues().GetQueueAttributes("svc-fan-2", []string{"ApproximateNumberOfMessages"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n["ApproximateNumberOfMessages"] == "0" {
+		t.Fatalf("fan-out queue is empty: %v", n)
+	}
+}
