@@ -94,6 +94,9 @@ func (d *StateDiagram) SetCount(name string, n int) {
 	d.Refresh()
 }
 
+// Count returns a state's count badge.
+func (d *StateDiagram) Count(name string) int { return d.counts[name] }
+
 // MarkTaken highlights the edge from → to as taken.
 func (d *StateDiagram) MarkTaken(from, to string) {
 	d.taken[[2]string{from, to}] = true

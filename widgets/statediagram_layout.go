@@ -11,7 +11,7 @@ import (
 const (
 	boxHeight     = 40
 	boxMinWidth   = 120
-	boxMaxWidth   = 280
+	boxMaxWidth   = 320
 	charWidth     = 7.5
 	markerSize    = 16
 	dummyWidth    = 8
@@ -21,6 +21,7 @@ const (
 	containerHead = 26
 	channelGap    = 14
 	labelOffset   = 4
+	maxLabelRunes = 38 // (boxMaxWidth - 28) / charWidth
 )
 
 // DiagramLayout is where everything of a graph goes, in model units.
@@ -150,7 +151,7 @@ func layoutGraph(g DiagramGraph, scope string, branch int, out *DiagramLayout) f
 		}
 		if len(le.Points) > 1 {
 			a, b := le.Points[0], le.Points[1]
-			if len(le.Points) > 2 {
+			if len(le.Points) > 2 && a.X == b.X { // skip the stub below a short box
 				a, b = le.Points[1], le.Points[2]
 			}
 			le.LabelAt = fyne.NewPos((a.X+b.X)/2+labelOffset, (a.Y+b.Y)/2-labelOffset*3)
@@ -183,10 +184,14 @@ func moveLayout(l DiagramLayout, off fyne.Position, out *DiagramLayout) {
 	}
 }
 
+// stateLabel is what a box says, shortened to fit the widest box.
 func stateLabel(s *DiagramState) string {
 	l := typeGlyph(s.Type) + " " + s.Name
 	if s.Detail != "" {
 		l += " · " + s.Detail
+	}
+	if limit := maxLabelRunes; utf8.RuneCountInString(l) > limit {
+		l = string([]rune(l)[:limit-1]) + "…"
 	}
 	return l
 }
