@@ -140,7 +140,7 @@ func (e *machineEditor) build() {
 		widget.NewButtonWithIcon("Import", theme.FolderOpenIcon(), e.importDialog),
 		widget.NewButtonWithIcon("Export", theme.DownloadIcon(), e.exportDialog),
 		widget.NewButtonWithIcon("Delete state", theme.DeleteIcon(), func() { e.deleteSelected() }),
-		e.status)
+		e.status, layoutSpacer(), e.run.state)
 	body := container.NewVSplit(center, e.run.content)
 	body.SetOffset(0.68)
 	e.content = container.NewBorder(container.NewVBox(top, e.run.toolbar), nil, nil, nil, body)

@@ -373,3 +373,24 @@ func TestASLDocRenameAndConnect(t *testing.T) {
 }
 
 func fyneCell(row, col int) widget.TableCellID { return widget.TableCellID{Row: row, Col: col} }
+
+// TestMachineEditorRunningScreenshot captures the editor while an
+// execution waits in a Wait state (the frozen test clock keeps it there).
+func TestMachineEditorRunningScreenshot(t *testing.T) {
+	asl := `{"Comment": "checkout", "StartAt": "Normalize", "States": {
+	  "Normalize": {"Type": "Pass", "Next": "BigOrder?"},
+	  "BigOrder?": {"Type": "Choice", "Choices": [{"Variable": "$.total", "NumericGreaterThanEquals": 100, "Next": "Hold"}], "Default": "Done"},
+	  "Hold": {"Type": "Wait", "Seconds": 60, "Next": "Done"},
+	  "Done": {"Type": "Succeed"}}}`
+	e, _, w, q := newTestEditor(t, "checkout", asl)
+	e.run.execName.SetText("order-1042")
+	e.run.input.SetText(`{"order": 1042, "total": 250}`)
+	test.Tap(e.run.start)
+	q.runUntil(t, "the execution to wait", func() bool { return e.diagram.Status("Hold") == widgets.StatusRunning })
+	if e.diagram.Status("Normalize") != widgets.StatusSucceeded || e.diagram.Status("Done") != widgets.StatusNotStarted {
+		t.Errorf("Normalize %v, Done %v", e.diagram.Status("Normalize"), e.diagram.Status("Done"))
+	}
+	e.diagram.Fit()
+	test.TapCanvas(w.Canvas(), absolute(e, "Hold"))
+	test.AssertImageMatches(t, "machine_editor_running.png", w.Canvas().Capture())
+}

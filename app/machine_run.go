@@ -28,6 +28,7 @@ type executionPanel struct {
 	content fyne.CanvasObject
 
 	input      *widget.Entry
+	execName   *widget.Entry
 	start      *widget.Button
 	stop       *widget.Button
 	state      *widget.Label
@@ -54,11 +55,13 @@ func newExecutionPanel(e *machineEditor) *executionPanel {
 	p := &executionPanel{e: e}
 	p.input = widget.NewEntry()
 	p.input.SetText("{}")
+	p.execName = widget.NewEntry()
+	p.execName.SetPlaceHolder("name (generated)")
 	p.start = widget.NewButtonWithIcon("Start execution", theme.MediaPlayIcon(), func() { p.startExecution() })
 	p.start.Importance = widget.HighImportance
 	p.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), p.stopExecution)
 	p.state = widget.NewLabel("no execution")
-	p.toolbar = container.NewBorder(nil, nil, widget.NewLabel("Input"), container.NewHBox(p.state, p.stop, p.start), p.input)
+	p.toolbar = container.NewBorder(nil, nil, widget.NewLabel("Input"), container.NewHBox(container.NewGridWrap(fyne.NewSize(170, p.execName.MinSize().Height), p.execName), p.stop, p.start), p.input)
 
 	p.history = widget.NewTable(func() (int, int) { return len(p.events) + 1, 5 },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
@@ -155,7 +158,7 @@ func (p *executionPanel) startExecution() error {
 		}
 	}
 	p.watchSteps()
-	x, err := e.core.Machines().StartExecution(context.Background(), machine.StartInput{StateMachineArn: e.arn, Input: p.input.Text})
+	x, err := e.core.Machines().StartExecution(context.Background(), machine.StartInput{StateMachineArn: e.arn, Name: p.execName.Text, Input: p.input.Text})
 	if err != nil {
 		e.status.SetText("start failed: " + err.Error())
 		return err
@@ -205,7 +208,13 @@ func (p *executionPanel) flush() {
 	p.steps, p.scheduled = nil, false
 	p.mu.Unlock()
 	mine := false
+	checked := map[string]bool{}
 	for _, s := range steps {
+		if s.ExecutionArn != p.current && !checked[s.ExecutionArn] && p.follows(s.ExecutionArn) {
+			p.current = s.ExecutionArn // the view follows the newest execution once the one shown ends
+			p.e.diagram.ClearStatus()
+		}
+		checked[s.ExecutionArn] = true
 		if s.ExecutionArn == p.current {
 			mine = true
 		}
@@ -214,6 +223,19 @@ func (p *executionPanel) flush() {
 		p.redraw(steps)
 	}
 	p.refreshExecutions()
+}
+
+// follows reports whether the view should switch to execution arn: one of
+// this machine's, while the execution shown (if any) has ended.
+func (p *executionPanel) follows(arn string) bool {
+	if p.e.name == "" || !strings.Contains(arn, ":"+p.e.name+":") {
+		return false
+	}
+	if p.current == "" {
+		return true
+	}
+	x, err := p.e.core.Machines().DescribeExecution(p.current)
+	return err != nil || x.Status != machine.StatusRunning
 }
 
 // show makes arn the execution shown: its history and its highlights.

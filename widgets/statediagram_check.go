@@ -12,7 +12,7 @@ func (l DiagramLayout) Problems() []string {
 		scope[b.Name] = b.Scope
 	}
 	within := func(name, container string) bool { // name is drawn inside container
-		for s := scope[name]; s != ""; s = scope[s] {
+		for s, hops := scope[name], 0; s != "" && hops <= len(scope); s, hops = scope[s], hops+1 {
 			if s == container {
 				return true
 			}

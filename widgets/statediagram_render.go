@@ -14,6 +14,7 @@ import (
 const dashLength = 6
 
 type boxObjects struct {
+	sel   *canvas.Rectangle // the selection outline
 	rect  *canvas.Rectangle
 	label *canvas.Text
 	badge *canvas.Text
@@ -51,10 +52,11 @@ func (r *diagramRenderer) rebuild() {
 				r.objects = append(r.objects, o.inner)
 			}
 		default:
+			o.sel = canvas.NewRectangle(color.Transparent)
 			o.rect = canvas.NewRectangle(color.Transparent)
 			o.label = canvas.NewText(b.Label, color.Transparent)
 			o.badge = canvas.NewText("", color.Transparent)
-			r.objects = append(r.objects, o.rect, o.label, o.badge)
+			r.objects = append(r.objects, o.sel, o.rect, o.label, o.badge)
 		}
 		r.boxes = append(r.boxes, o)
 	}
@@ -172,10 +174,15 @@ func (r *diagramRenderer) styleBox(b LaidBox, o boxObjects, pos fyne.Position, s
 	if st == StatusRunning {
 		o.rect.StrokeWidth = (2 + 2*d.pulse) * d.zoom
 	}
+	o.sel.FillColor, o.sel.StrokeWidth = color.Transparent, 0
 	if d.selected == b.Name {
-		o.rect.StrokeColor = theme.Color(theme.ColorNameFocus)
-		o.rect.StrokeWidth = 3 * d.zoom
+		o.sel.StrokeColor, o.sel.StrokeWidth = theme.Color(theme.ColorNameFocus), 2*d.zoom
+		o.sel.CornerRadius = 9 * d.zoom
+		o.sel.FillColor = theme.Color(theme.ColorNameSelection)
 	}
+	grow := 4 * d.zoom
+	o.sel.Move(pos.SubtractXY(grow, grow))
+	o.sel.Resize(size.AddWidthHeight(2*grow, 2*grow))
 	o.label.Color, o.label.TextSize = fg, textSize
 	ls := o.label.MinSize()
 	if b.Kind == BoxContainer {

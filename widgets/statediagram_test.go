@@ -253,6 +253,7 @@ func TestStateDiagramStatuses(t *testing.T) {
 	d.MarkTaken("Big", "Charge")
 	d.SetStatus("Charge", StatusRetrying)
 	d.SetStatus("Small", StatusNotStarted)
+	d.Select("Charge")
 	test.AssertRendersToMarkup(t, "statediagram/statuses.xml", w.Canvas())
 	test.AssertImageMatches(t, "statediagram/statuses.png", w.Canvas().Capture())
 	d.SetStatus("Charge", StatusFailed)
@@ -296,5 +297,17 @@ func BenchmarkStateDiagramStatusUpdate(b *testing.B) {
 	for b.Loop() {
 		d.SetStatus(fmt.Sprintf("S%d", i%200), StatusRunning)
 		i++
+	}
+}
+
+func TestProblemsWithRepeatedNames(t *testing.T) {
+	// Invalid ASL (a name used in a branch of the state itself) must not
+	// hang the checks.
+	g := DiagramGraph{StartAt: "A", States: []DiagramState{st("A", "Parallel", true,
+		DiagramGraph{StartAt: "A", States: []DiagramState{st("A", "Pass", true)}})}}
+	l := LayoutDiagram(g)
+	l.Problems()
+	if n := len(l.Boxes); n != 6 { // two states, two pairs of markers
+		t.Errorf("%d boxes, want 6", n)
 	}
 }
