@@ -84,7 +84,7 @@ func benchExpress(b *testing.B, watched bool) {
 				}
 			}
 		}()
-		defer e.run.close()
+		defer e.close()
 	} else {
 		close(done)
 	}

@@ -147,6 +147,12 @@ func (e *machineEditor) build() {
 	e.tab = container.NewTabItemWithIcon(e.name, theme.GridIcon(), e.content)
 }
 
+// close stops following the core's executions; call it when the tab closes.
+func (e *machineEditor) close() {
+	e.run.close()
+	e.run.pulse.Stop()
+}
+
 func btoi(b bool) int {
 	if b {
 		return 1

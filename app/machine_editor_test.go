@@ -25,7 +25,7 @@ func newTestEditor(t *testing.T, name, asl string) (*machineEditor, *core.Core, 
 	c := openTestCore(t)
 	q := newUIQueue()
 	e := newMachineEditor(c, name, q.do)
-	t.Cleanup(e.run.close)
+	t.Cleanup(e.close)
 	w := test.NewTempWindow(t, e.content)
 	w.Resize(fyne.NewSize(1400, 900))
 	if asl == "" {
@@ -91,10 +91,10 @@ func dragPaletteTo(t *testing.T, w fyne.Window, e *machineEditor, typ string, to
 
 func TestMachineEditorPaletteAddsAndInserts(t *testing.T) {
 	e, _, w, _ := newTestEditor(t, "orders", "")
-	test.Tap(paletteButton(e, "Pass").button)
+	dragPaletteTo(t, w, e, "Pass", fyne.NewPos(200, 150)) // into the empty machine
 	doc := docOf(t, e)
 	if doc["StartAt"] != "Pass1" || stateOf(t, doc, "Pass1")["End"] != true {
-		t.Fatalf("after tapping Pass in an empty machine: %s", e.json.Text)
+		t.Fatalf("after dragging Pass into an empty machine: %s", e.json.Text)
 	}
 	if len(e.diagram.Graph().States) != 1 {
 		t.Fatalf("diagram states %v", e.diagram.Graph().States)
@@ -393,4 +393,36 @@ func TestMachineEditorRunningScreenshot(t *testing.T) {
 	e.diagram.Fit()
 	test.TapCanvas(w.Canvas(), absolute(e, "Hold"))
 	test.AssertImageMatches(t, "machine_editor_running.png", w.Canvas().Capture())
+}
+
+func TestMachineEditorResourcePicker(t *testing.T) {
+	e, c, _, _ := newTestEditor(t, "picker", "")
+	if err := c.Queues().CreateQueue(context.Background(), "orders", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(paletteButton(e, "Task").button)
+	if e.diagram.Selected() != "Task1" || e.inspector.resource == nil {
+		t.Fatalf("selected %q, resource picker %v", e.diagram.Selected(), e.inspector.resource)
+	}
+	if !slicesContains(e.inspector.resource.Options, "queue: orders") || !slicesContains(e.inspector.resource.Options, "integration: http:invoke") {
+		t.Fatalf("picker options %v", e.inspector.resource.Options)
+	}
+	e.inspector.resource.SetSelected("queue: orders")
+	st := stateOf(t, docOf(t, e), "Task1")
+	args, _ := st["Arguments"].(map[string]any)
+	if st["Resource"] != "arn:aws:states:::sqs:sendMessage" || !strings.HasSuffix(args["QueueUrl"].(string), "/000000000000/orders") {
+		t.Fatalf("task after picking the queue: %v", st)
+	}
+	if len(e.problems) != 0 {
+		t.Errorf("problems %v", e.problems)
+	}
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
