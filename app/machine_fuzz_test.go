@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/skyport-dev/skyport/widgets"
@@ -35,12 +36,13 @@ func FuzzASLDoc(f *testing.F) {
 	})
 }
 
-// uniqueNames reports whether every state name occurs once (as ASL
-// requires; the layout keys boxes by name).
+// uniqueNames reports whether every state name occurs once and is not
+// empty (as ASL requires; the layout keys boxes and their scopes by name,
+// and names its Start/End markers "^start:SCOPE").
 func uniqueNames(d aslDoc) bool {
 	seen := map[string]bool{}
 	for _, n := range d.names() {
-		if seen[n] {
+		if seen[n] || n == "" || strings.HasPrefix(n, "^") {
 			return false
 		}
 		seen[n] = true
