@@ -317,7 +317,10 @@ func assignLayers(nodes []*lnode, edges []*ledge) {
 		}
 	}
 	queue := make([]int, 0, len(nodes))
-	for i := range nodes {
+	for i, n := range nodes {
+		if i > 0 {
+			n.layer = 1 // states not reached sit beside the first state, not the Start marker
+		}
 		if indeg[i] == 0 {
 			queue = append(queue, i)
 		}
@@ -334,10 +337,7 @@ func assignLayers(nodes []*lnode, edges []*ledge) {
 	}
 	end := len(nodes) - 1
 	deepest := 0
-	for i, n := range nodes[:end] {
-		if i > 0 && n.layer == 0 {
-			n.layer = 1 // states not reached sit beside the first state, not the Start marker
-		}
+	for _, n := range nodes[:end] {
 		deepest = max(deepest, n.layer)
 	}
 	nodes[end].layer = deepest + 1

@@ -311,3 +311,20 @@ func TestProblemsWithRepeatedNames(t *testing.T) {
 		t.Errorf("%d boxes, want 6", n)
 	}
 }
+
+func TestLayoutUnreachedStatesKeepEdgesDownwards(t *testing.T) {
+	// No StartAt: X is not reached from Start but still goes to Join below it.
+	g := DiagramGraph{States: []DiagramState{st("X", "Parallel", false, DiagramGraph{}), st("Join", "Succeed", true)},
+		Edges: []DiagramEdge{next("X", "Join")}}
+	l := LayoutDiagram(g)
+	for _, p := range l.Problems() {
+		t.Error(p)
+	}
+	y := map[string]float32{}
+	for _, b := range l.Boxes {
+		y[b.Name] = b.Pos.Y
+	}
+	if y["Join"] <= y["X"] {
+		t.Errorf("Join (y %v) is not below X (y %v)", y["Join"], y["X"])
+	}
+}
