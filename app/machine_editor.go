@@ -118,7 +118,7 @@ func (e *machineEditor) build() {
 
 	palette := container.NewVBox(widget.NewLabelWithStyle("STATES", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	for _, typ := range paletteTypes {
-		palette.Add(newPaletteItem(typ, e))
+		palette.Add(newStatePaletteItem(typ, e))
 	}
 	zoomBar := container.NewHBox(
 		widget.NewButtonWithIcon("", theme.ZoomOutIcon(), func() { e.diagram.SetZoom(e.diagram.Zoom() / 1.25); e.showZoom() }),
@@ -386,9 +386,9 @@ func (e *machineEditor) exportDialog() {
 	d.Show()
 }
 
-// paletteItem is a state type in the palette: tap to add it, drag it onto
+// statePaletteItem is a state type in the palette: tap to add it, drag it onto
 // an edge of the diagram to insert it there.
-type paletteItem struct {
+type statePaletteItem struct {
 	widget.BaseWidget
 	typ    string
 	editor *machineEditor
@@ -397,20 +397,20 @@ type paletteItem struct {
 	button *widget.Button
 }
 
-func newPaletteItem(typ string, e *machineEditor) *paletteItem {
-	p := &paletteItem{typ: typ, editor: e}
+func newStatePaletteItem(typ string, e *machineEditor) *statePaletteItem {
+	p := &statePaletteItem{typ: typ, editor: e}
 	p.button = widget.NewButton(typ, func() { e.addState(typ) })
 	p.ExtendBaseWidget(p)
 	return p
 }
 
 // CreateRenderer shows a button that adds the state, unlinked, when tapped.
-func (p *paletteItem) CreateRenderer() fyne.WidgetRenderer {
+func (p *statePaletteItem) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(p.button)
 }
 
 // Dragged follows the pointer and shows the edge a drop would insert on.
-func (p *paletteItem) Dragged(ev *fyne.DragEvent) {
+func (p *statePaletteItem) Dragged(ev *fyne.DragEvent) {
 	if !p.drag {
 		p.drag, p.at = true, ev.Position
 	}
@@ -421,7 +421,7 @@ func (p *paletteItem) Dragged(ev *fyne.DragEvent) {
 }
 
 // DragEnd drops the state on the diagram.
-func (p *paletteItem) DragEnd() {
+func (p *statePaletteItem) DragEnd() {
 	p.drag = false
 	if pos, ok := p.onDiagram(); ok {
 		p.editor.diagram.Drop(p.typ, pos)
@@ -429,7 +429,7 @@ func (p *paletteItem) DragEnd() {
 }
 
 // onDiagram converts the drag position into the diagram's coordinates.
-func (p *paletteItem) onDiagram() (fyne.Position, bool) {
+func (p *statePaletteItem) onDiagram() (fyne.Position, bool) {
 	drv := fyne.CurrentApp().Driver()
 	abs := drv.AbsolutePositionForObject(p).Add(p.at)
 	d := p.editor.diagram

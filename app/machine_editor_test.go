@@ -54,11 +54,11 @@ func stateOf(t *testing.T, doc map[string]any, name string) map[string]any {
 	return st
 }
 
-func paletteButton(e *machineEditor, typ string) *paletteItem {
-	var found *paletteItem
+func paletteButton(e *machineEditor, typ string) *statePaletteItem {
+	var found *statePaletteItem
 	var walk func(o fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
-		if p, ok := o.(*paletteItem); ok && p.typ == typ {
+		if p, ok := o.(*statePaletteItem); ok && p.typ == typ {
 			found = p
 		}
 		if c, ok := o.(*fyne.Container); ok {

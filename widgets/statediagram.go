@@ -12,8 +12,8 @@ import (
 
 // Zoom limits of the state diagram.
 const (
-	minZoom = 0.25
-	maxZoom = 3
+	diagramMinZoom = 0.25
+	diagramMaxZoom = 3
 )
 
 // StateDiagram draws a state machine laid out top down and shows an
@@ -134,7 +134,7 @@ func (d *StateDiagram) SetZoom(z float32) {
 }
 
 func (d *StateDiagram) zoomAbout(z float32, at fyne.Position) {
-	z = min(max(z, minZoom), maxZoom)
+	z = min(max(z, diagramMinZoom), diagramMaxZoom)
 	m := d.toModel(at)
 	d.zoom = z
 	d.pan = fyne.NewPos(at.X-m.X*z, at.Y-m.Y*z)
@@ -148,7 +148,7 @@ func (d *StateDiagram) Fit() {
 	if s.Width <= 0 || s.Height <= 0 || w <= 0 || h <= 0 {
 		return
 	}
-	d.zoom = min(max(min(s.Width/w, s.Height/h), minZoom), 1)
+	d.zoom = min(max(min(s.Width/w, s.Height/h), diagramMinZoom), 1)
 	d.pan = fyne.NewPos((s.Width-d.layout.Size.Width*d.zoom)/2, 16*d.zoom)
 	d.Refresh()
 }

@@ -1,6 +1,7 @@
-// Package widgets holds Skyport's reusable Fyne widgets. They know nothing
-// of the core: each has model types of its own that the app fills in.
 package widgets
+
+// The state diagram's model: the app converts ASL to these types, so the
+// widget knows nothing of the core.
 
 // DiagramGraph is a state machine (or one Parallel branch or Map item
 // processor) as the state diagram draws it.

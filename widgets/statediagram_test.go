@@ -214,8 +214,8 @@ func TestStateDiagramScrollZoomsAboutPointer(t *testing.T) {
 	for i := 0; i < 40; i++ {
 		test.Scroll(w.Canvas(), p, 0, -100)
 	}
-	if d.Zoom() != minZoom {
-		t.Errorf("zoom %v after zooming far out, want the minimum %v", d.Zoom(), minZoom)
+	if d.Zoom() != diagramMinZoom {
+		t.Errorf("zoom %v after zooming far out, want the minimum %v", d.Zoom(), diagramMinZoom)
 	}
 }
 
