@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -263,7 +264,7 @@ func TestMachineEditorTaskTokenAndStop(t *testing.T) {
 	if err := e.run.startExecution(); err != nil {
 		t.Fatal(err)
 	}
-	q.runUntil(t, "a task token", func() bool {
+	pollUntil(t, q, "a task token", func() bool {
 		e.run.redraw(nil)
 		return e.run.tokens.Selected != ""
 	})
@@ -274,12 +275,12 @@ func TestMachineEditorTaskTokenAndStop(t *testing.T) {
 	if err := e.run.sendToken(true); err != nil {
 		t.Fatal(err)
 	}
-	q.runUntil(t, "the approval", func() bool { return e.diagram.Status("Approved") == widgets.StatusSucceeded })
+	pollUntil(t, q, "the approval", func() bool { e.run.redraw(nil); return e.diagram.Status("Approved") == widgets.StatusSucceeded })
 	// A second one, stopped while it waits.
 	if err := e.run.startExecution(); err != nil {
 		t.Fatal(err)
 	}
-	q.runUntil(t, "the second token", func() bool { e.run.redraw(nil); return e.run.tokens.Selected != "" })
+	pollUntil(t, q, "the second token", func() bool { e.run.redraw(nil); return e.run.tokens.Selected != "" })
 	test.Tap(e.run.stop)
 	x, _ := c.Machines().DescribeExecution(e.run.current)
 	if x.Status != "ABORTED" || e.diagram.Status("AskApproval") != widgets.StatusFailed {
@@ -425,4 +426,24 @@ func slicesContains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// pollUntil runs queued UI work and re-checks cond every few milliseconds
+// (for state no UI work announces, such as a registered task token),
+// failing after a few seconds.
+func pollUntil(t *testing.T, q uiQueue, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(5 * time.Second)
+	defer deadline.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case f := <-q:
+			f()
+		case <-tick.C:
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
 }
