@@ -78,8 +78,9 @@ func newExecutionPanel(e *machineEditor) *executionPanel {
 		}
 	}
 
-	p.filter = widget.NewSelect(statusFilters, func(string) { p.refreshExecutions() })
-	p.filter.SetSelected("All")
+	p.filter = widget.NewSelect(statusFilters, nil)
+	p.filter.SetSelected("All") // before OnChanged: the list does not exist yet
+	p.filter.OnChanged = func(string) { p.refreshExecutions() }
 	p.executions = widget.NewList(func() int { return len(p.execs) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {

@@ -42,8 +42,9 @@ type MainWindow struct {
 
 	do       func(func()) // runs a function on the UI thread: fyne.Do
 	bridge   *bridge
-	sampler  *time.Ticker // feeds the nodes' sparklines; nil in tests
-	copyDone *time.Timer  // restores the copy button's icon
+	sampler  *time.Ticker              // feeds the nodes' sparklines; nil in tests
+	editors  map[string]*machineEditor // open state-machine editor tabs by name
+	copyDone *time.Timer               // restores the copy button's icon
 }
 
 // NewMainWindow builds the main window of a, showing core c whose AWS
@@ -96,6 +97,7 @@ func newMainWindow(a fyne.App, c *core.Core, endpoint string, do func(func())) *
 		func(fyne.Shortcut) { m.app.Quit() })
 
 	m.syncQueues() // queues restored from the store
+	m.syncServices()
 	m.bridge = startBridge(sub, maxLogLines, do, m.apply)
 	return m
 }
@@ -110,7 +112,7 @@ func (m *MainWindow) build() fyne.CanvasObject {
 	m.toolbar.showEndpoint(m.endpoint)
 	m.toolbar.showTheme(m.dark)
 	m.inspector = newInspector(m.core, m.endpoint, func(text string) { m.app.Clipboard().SetContent(text) })
-	m.resources = newResourceTree(m.inspector.show)
+	m.resources = newResourceTree(m.selectResource)
 	m.flow = newFlowView(m.core.Queues(), m.win, m.app.Preferences())
 	m.flow.onSelectQueue = func(name string) { m.resources.tree.Select(leafUID(Queues, name)) }
 	m.tabs = container.NewAppTabs(m.flow.tab())
@@ -132,6 +134,9 @@ func (m *MainWindow) apply(evs []event.Event) {
 	m.log.append(evs)
 	if touchesQueues(evs) {
 		m.syncQueues()
+	}
+	if touchesServices(evs) {
+		m.syncServices()
 	}
 	for _, e := range evs {
 		if e.Kind == event.ClockAdvanced {
@@ -171,6 +176,7 @@ func (m *MainWindow) closed() {
 	if m.sampler != nil {
 		m.sampler.Stop()
 	}
+	m.closeEditors()
 	m.bridge.stop()
 	if m.copyDone != nil {
 		m.copyDone.Stop()
