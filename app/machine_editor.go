@@ -128,7 +128,8 @@ func (e *machineEditor) build() {
 	canvasArea := container.NewBorder(nil, container.NewHBox(layoutSpacer(), zoomBar), nil, nil, clipped(e.diagram))
 
 	e.sideTabs = container.NewAppTabs(
-		container.NewTabItem("State", container.NewVScroll(e.inspector.content)),
+		// Scroll both ways: a VScroll would make the form's width the split's minimum.
+		container.NewTabItem("State", container.NewScroll(e.inspector.content)),
 		container.NewTabItem("ASL JSON", container.NewVSplit(e.json, e.problemsUI)))
 	center := container.NewHSplit(container.NewBorder(nil, nil, container.NewVScroll(palette), nil, canvasArea), e.sideTabs)
 	center.SetOffset(0.62)
@@ -141,7 +142,7 @@ func (e *machineEditor) build() {
 		widget.NewButtonWithIcon("Export", theme.DownloadIcon(), e.exportDialog),
 		widget.NewButtonWithIcon("Delete state", theme.DeleteIcon(), func() { e.deleteSelected() }),
 		e.status, layoutSpacer(), e.run.state)
-	body := container.NewVSplit(center, e.run.content)
+	body := container.NewVSplit(center, container.NewScroll(e.run.content))
 	body.SetOffset(0.68)
 	e.content = container.NewBorder(container.NewVBox(top, e.run.toolbar), nil, nil, nil, body)
 	e.tab = container.NewTabItemWithIcon(e.name, theme.GridIcon(), e.content)
