@@ -11,7 +11,7 @@ export LANG ?= en_US.UTF-8
 
 APT_BUILD := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
              libxinerama-dev libxi-dev libxxf86vm-dev
-APT_TEST  := xvfb xauth xdotool x11-apps imagemagick
+APT_TEST  := xvfb xauth xdotool x11-apps imagemagick curl
 
 .PHONY: run test build deps deps-test vet unit race window-test bench soak clean
 
