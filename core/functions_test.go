@@ -169,22 +169,30 @@ func TestQueueToFunctionKeepsRunningBatchInvisible(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return fns.List()[0].Running == 1 }, "the function to start")
-	extended := func() {
-		t.Helper()
+	// Advance the clock in small steps, giving the mapping's extender (a
+	// timer on the clock, every half visibility timeout) time to act after
+	// each, until it has extended three times and 60 s (twice the
+	// visibility timeout) have passed. Small steps keep the test
+	// independent of when the extender armed its timer.
+	extensions, advanced := 0, time.Duration(0)
+	for extensions < 3 || advanced < 60*time.Second {
+		if advanced > 10*time.Minute {
+			t.Fatalf("the visibility was extended %d times in %s", extensions, advanced)
+		}
+		clk.Advance(5 * time.Second)
+		advanced += 5 * time.Second
+		deadline := time.After(200 * time.Millisecond)
+	drain:
 		for {
 			select {
 			case e := <-sub.C:
 				if e.Kind == function.VisibilityExtended {
-					return
+					extensions++
 				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("the visibility was not extended")
+			case <-deadline:
+				break drain
 			}
 		}
-	}
-	for range 3 { // 60 s in all: twice the visibility timeout
-		clk.Advance(20 * time.Second)
-		extended()
 	}
 	if vis, inFlight := queueCounts(t, q, "slow"); vis != 0 || inFlight != 1 {
 		t.Fatalf("after 60 s of a 30 s visibility timeout: %d visible, %d in flight", vis, inFlight)
