@@ -3,6 +3,7 @@ package wire_test
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,10 +123,32 @@ func TestKinesisEnhancedFanOut(t *testing.T) {
 	if err != nil || *out.ShardId != "shardId-000000000002" {
 		t.Fatalf("put to child: %v %v", err, out)
 	}
-	for {
+	// A subscription may end at any time and consumers resubscribe (the
+	// KCL does); under heavy load the client sometimes loses the stream
+	// (see the transport note in issue #11), so allow two resubscriptions.
+	for resubscribed := 0; ; {
 		ev, ok := nextEvent(t, s)
 		if !ok {
-			t.Fatal("child stream ended")
+			if resubscribed++; resubscribed > 2 {
+				t.Fatal("child stream ended")
+			}
+			s.Close()
+			// Until the server notices the lost connection, the old
+			// subscription is still active: ResourceInUseException.
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				sub, err = k.SubscribeToShard(e.ctx, &kinesis.SubscribeToShardInput{ConsumerARN: consumer, ShardId: aws.String("shardId-000000000002"),
+					StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeTrimHorizon}})
+				if err == nil || !strings.Contains(err.Error(), "ResourceInUseException") || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(100 * time.Millisecond) // polling the server's state
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			s = sub.GetStream()
+			continue
 		}
 		if len(ev.Records) == 1 && string(ev.Records[0].Data) == "child" {
 			break
