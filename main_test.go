@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -243,7 +244,9 @@ func TestBenchAgainstServe(t *testing.T) {
 		t.Fatalf("want 4 scenario lines, got %d:\n%s", len(found), out)
 	}
 	for _, m := range found {
-		if m[2] == "0" || m[4] != "0" {
+		calls, _ := strconv.Atoi(m[3])
+		errs, _ := strconv.Atoi(m[4])
+		if m[2] == "0" || !tolerable(errs, calls) {
 			t.Errorf("scenario %s: msgs/s=%s calls/s=%s errors=%s\n%s", m[1], m[2], m[3], m[4], out)
 		}
 	}
