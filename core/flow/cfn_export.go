@@ -188,23 +188,33 @@ func attrProp(k, v string) (*yaml.Node, error) {
 	return strNode(v), nil
 }
 
+// setAttrProps sets the CloudFormation properties of a resource's
+// attributes that table maps (name → property kind, see attrProp); the
+// others are listed in the template's notes as not exported.
+func (x *exporter) setAttrProps(props *yaml.Node, kind, name string, attrs map[string]string, table map[string]string) error {
+	for _, k := range sortedKeys(attrs) {
+		pk, ok := table[k]
+		if !ok {
+			x.notes = append(x.notes, fmt.Sprintf("%s %s: attribute %s is not exported", kind, name, k))
+			continue
+		}
+		v, err := attrProp(pk, attrs[k])
+		if err != nil {
+			return fmt.Errorf("%s %q: attribute %s: %w", kind, name, k, err)
+		}
+		set(props, k, v)
+	}
+	return nil
+}
+
 func (x *exporter) queues() error {
 	for _, q := range x.w.Queues {
 		props := mapNode("QueueName", strNode(q.Name))
 		if q.FIFO() {
 			set(props, "FifoQueue", boolNode(true))
 		}
-		for _, k := range sortedKeys(q.Attributes) {
-			kind, ok := queueProps[k]
-			if !ok {
-				x.notes = append(x.notes, fmt.Sprintf("queue %s: attribute %s is not exported", q.Name, k))
-				continue
-			}
-			v, err := attrProp(kind, q.Attributes[k])
-			if err != nil {
-				return fmt.Errorf("queue %q: attribute %s: %w", q.Name, k, err)
-			}
-			set(props, k, v)
+		if err := x.setAttrProps(props, "queue", q.Name, q.Attributes, queueProps); err != nil {
+			return err
 		}
 		if dl := q.DeadLetter; dl != nil {
 			set(props, "RedrivePolicy", mapNode("deadLetterTargetArn", getAttNode(x.id(KindQueue, dl.Queue), "Arn"),
@@ -227,17 +237,8 @@ func (x *exporter) topics() error {
 		if t.FIFO() {
 			set(props, "FifoTopic", boolNode(true))
 		}
-		for _, k := range sortedKeys(t.Attributes) {
-			kind, ok := topicProps[k]
-			if !ok {
-				x.notes = append(x.notes, fmt.Sprintf("topic %s: attribute %s is not exported", t.Name, k))
-				continue
-			}
-			v, err := attrProp(kind, t.Attributes[k])
-			if err != nil {
-				return fmt.Errorf("topic %q: attribute %s: %w", t.Name, k, err)
-			}
-			set(props, k, v)
+		if err := x.setAttrProps(props, "topic", t.Name, t.Attributes, topicProps); err != nil {
+			return err
 		}
 		set(props, "Tags", tagList(t.Tags))
 		x.add(tid, "AWS::SNS::Topic", props)
