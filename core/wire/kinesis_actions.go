@@ -464,16 +464,9 @@ func (k *kinesisServer) splitShard(r *kreq) (obj, error) {
 	if err != nil {
 		return nil, err
 	}
-	shard, err := r.p.str("ShardToSplit")
+	shard, key, err := requiredPair(r.p, "ShardToSplit", "NewStartingHashKey")
 	if err != nil {
 		return nil, err
-	}
-	key, err := r.p.str("NewStartingHashKey")
-	if err != nil {
-		return nil, err
-	}
-	if shard == "" || key == "" {
-		return nil, kValidation("1 validation error detected: ShardToSplit and NewStartingHashKey must not be null")
 	}
 	return nil, k.streams.SplitShard(r.ctx, name, shard, key)
 }
@@ -483,18 +476,27 @@ func (k *kinesisServer) mergeShards(r *kreq) (obj, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := r.p.str("ShardToMerge")
+	a, b, err := requiredPair(r.p, "ShardToMerge", "AdjacentShardToMerge")
 	if err != nil {
 		return nil, err
-	}
-	b, err := r.p.str("AdjacentShardToMerge")
-	if err != nil {
-		return nil, err
-	}
-	if a == "" || b == "" {
-		return nil, kValidation("1 validation error detected: ShardToMerge and AdjacentShardToMerge must not be null")
 	}
 	return nil, k.streams.MergeShards(r.ctx, name, a, b)
+}
+
+// requiredPair reads two string members that must both be present.
+func requiredPair(p kparams, first, second string) (string, string, error) {
+	a, err := p.str(first)
+	if err != nil {
+		return "", "", err
+	}
+	b, err := p.str(second)
+	if err != nil {
+		return "", "", err
+	}
+	if a == "" || b == "" {
+		return "", "", kValidation("1 validation error detected: %s and %s must not be null", first, second)
+	}
+	return a, b, nil
 }
 
 func (k *kinesisServer) updateStreamMode(r *kreq) (obj, error) {
