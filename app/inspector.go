@@ -23,6 +23,7 @@ type inspector struct {
 	content  fyne.CanvasObject
 	panel    *fyne.Container // content's box, re-laid out when details change
 	copyText func(string)
+	win      fyne.Window // for sections' dialogs; nil in tests that have none
 
 	selKind ResourceKind
 	selName string
@@ -93,6 +94,7 @@ func (in *inspector) refresh() {
 			in.details.Add(queueDetails(in.core.Queues(), in.endpoint.Text, in.core.Account(), in.selName, in.copyText))
 		}
 	}
+	in.addSections()
 	if len(in.details.Objects) > 0 {
 		in.details.Show()
 	}
@@ -100,3 +102,19 @@ func (in *inspector) refresh() {
 }
 
 func (in *inspector) setEndpoint(url string) { in.endpoint.SetText(url) }
+
+// addSections appends every registered section that has something to show
+// for the selection, each under its heading.
+func (in *inspector) addSections() {
+	sc := sectionContext{core: in.core, kind: in.selKind, name: in.selName, win: in.win,
+		copyText: in.copyText, endpoint: in.endpoint.Text}
+	for _, s := range inspectorSections {
+		obj := s.build(sc)
+		if obj == nil {
+			continue
+		}
+		in.details.Add(widget.NewSeparator())
+		in.details.Add(widget.NewLabelWithStyle(s.title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		in.details.Add(obj)
+	}
+}

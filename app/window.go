@@ -112,6 +112,7 @@ func (m *MainWindow) build() fyne.CanvasObject {
 	m.toolbar.showEndpoint(m.endpoint)
 	m.toolbar.showTheme(m.dark)
 	m.inspector = newInspector(m.core, m.endpoint, func(text string) { m.app.Clipboard().SetContent(text) })
+	m.inspector.win = m.win
 	m.resources = newResourceTree(m.selectResource)
 	m.flow = newFlowView(m.core.Queues(), m.win, m.app.Preferences())
 	m.flow.onSelectQueue = func(name string) { m.resources.tree.Select(leafUID(Queues, name)) }
