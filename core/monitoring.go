@@ -14,13 +14,17 @@ type monitorState struct {
 
 // Monitor returns the sampler that keeps the last ten minutes of every
 // resource's metrics at two samples a second (for the GUI's charts),
-// starting it on the first call. It stops when the core closes.
+// starting it on the first call; it stops when the core closes. A core on a
+// frozen clock gets a monitor that samples only when its Tick is called,
+// as its clock moves only when told.
 func (c *Core) Monitor() *monitor.Monitor {
 	c.monitor.mu.Lock()
 	defer c.monitor.mu.Unlock()
 	if c.monitor.m == nil {
 		c.monitor.m = monitor.New(monitor.Config{Sources: c.MonitorSources()})
-		c.monitor.m.Start()
+		if !c.clock.Frozen() {
+			c.monitor.m.Start()
+		}
 	}
 	return c.monitor.m
 }
@@ -34,28 +38,10 @@ func (c *Core) stopMonitor() {
 	}
 }
 
-// MonitorSources are what the core's monitor samples: the metrics registry,
-// queue depths from one pass over the queues, and topic deliveries per
-// subscription. Tests and benchmarks build their own monitors from them.
+// MonitorSources are what the core's monitor samples: the metrics registry
+// and topic deliveries per subscription. Tests and benchmarks build their own monitors from them.
 func (c *Core) MonitorSources() []monitor.Source {
-	return []monitor.Source{monitor.RegistrySource(c.metrics), c.queueGauges, c.subscriptionCounters}
-}
-
-func (c *Core) queueGauges(w *monitor.Writer) {
-	if c.queues == nil {
-		return
-	}
-	for _, q := range c.queues.List() {
-		k := monitor.Key{Kind: monitor.Queue, Resource: q.Name}
-		k.Metric = monitor.ApproximateNumberOfMessagesVisible
-		w.Gauge(k, float64(q.Visible))
-		k.Metric = monitor.ApproximateNumberOfMessagesNotVisible
-		w.Gauge(k, float64(q.InFlight))
-		k.Metric = monitor.ApproximateNumberOfMessagesDelayed
-		w.Gauge(k, float64(q.Delayed))
-		k.Metric = monitor.ApproximateAgeOfOldestMessage
-		w.Gauge(k, q.OldestAge.Seconds())
-	}
+	return []monitor.Source{monitor.RegistrySource(c.metrics), c.subscriptionCounters}
 }
 
 func (c *Core) subscriptionCounters(w *monitor.Writer) {

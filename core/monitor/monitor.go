@@ -262,6 +262,28 @@ func (w *Writer) Gauge(k Key, v float64) {
 	s.push(v)
 }
 
+// hold repeats the last sample of every series of that kind and metric
+// whose resource other series reported during this tick, for a source that
+// reads them less often than every tick. Call it after the resource's other
+// series are written; a resource that reported nothing else is gone.
+func (w *Writer) hold(kind Kind, metric string) {
+	w.m.mu.Lock()
+	defer w.m.mu.Unlock()
+	live := map[string]bool{}
+	for k, s := range w.m.series {
+		if k.Kind == kind && k.Metric != metric && s.seen == w.tick {
+			live[k.Resource] = true
+		}
+	}
+	for k, s := range w.m.series {
+		if k.Kind != kind || k.Metric != metric || s.seen == w.tick || s.n == 0 || !live[k.Resource] {
+			continue
+		}
+		s.seen = w.tick
+		s.push(float64(s.ring[(s.start+s.n-1)%len(s.ring)]))
+	}
+}
+
 // Counter records a running total as its rate per second since the previous
 // tick. A series that appears after the first tick counts from zero (a new
 // resource or a counter created on first use); a total that went down (the

@@ -45,39 +45,45 @@ type family struct {
 	label   string // label that holds the resource's name
 	metric  string // CloudWatch name
 	counter bool   // a running total, recorded as a rate
+	// every > 1 reads the family only every that many ticks and repeats
+	// the last samples in between: for gauges that cost a query each.
+	every uint64
 }
 
-// families are the registry series the core keeps per resource. Queue
-// gauges are not here: the core reads them from the queue service's summary
-// in one pass instead of four scrapes.
+// families are the registry series the core keeps per resource.
 var families = []family{
-	{"skyport_sqs_number_of_messages_sent_total", Queue, "queue", NumberOfMessagesSent, true},
-	{"skyport_sqs_number_of_messages_received_total", Queue, "queue", NumberOfMessagesReceived, true},
-	{"skyport_sqs_number_of_messages_deleted_total", Queue, "queue", NumberOfMessagesDeleted, true},
-	{"skyport_sqs_number_of_empty_receives_total", Queue, "queue", NumberOfEmptyReceives, true},
-	{"skyport_topic_messages_published_total", Topic, "topic", NumberOfMessagesPublished, true},
-	{"skyport_topic_deliveries_succeeded_total", Topic, "topic", NumberOfNotificationsDelivered, true},
-	{"skyport_topic_deliveries_failed_total", Topic, "topic", NumberOfNotificationsFailed, true},
-	{"skyport_kinesis_incoming_records_total", Stream, "stream", IncomingRecords, true},
-	{"skyport_kinesis_incoming_bytes_total", Stream, "stream", IncomingBytes, true},
-	{"skyport_kinesis_get_records_records_total", Stream, "stream", GetRecordsRecords, true},
-	{"skyport_kinesis_get_records_iterator_age_milliseconds", Stream, "stream", GetRecordsIteratorAgeMillis, false},
-	{"skyport_sfn_machine_executions_started_total", StateMachine, "state_machine", ExecutionsStarted, true},
-	{"skyport_sfn_machine_executions_succeeded_total", StateMachine, "state_machine", ExecutionsSucceeded, true},
-	{"skyport_sfn_machine_executions_failed_total", StateMachine, "state_machine", ExecutionsFailed, true},
-	{"skyport_sfn_machine_executions_aborted_total", StateMachine, "state_machine", ExecutionsAborted, true},
-	{"skyport_sfn_machine_executions_timed_out_total", StateMachine, "state_machine", ExecutionsTimedOut, true},
-	{"skyport_function_invocations_total", Function, "function", Invocations, true},
-	{"skyport_function_errors_total", Function, "function", Errors, true},
-	{"skyport_function_concurrent_executions", Function, "function", ConcurrentExecutions, false},
+	{"skyport_sqs_approximate_number_of_messages_visible", Queue, "queue", ApproximateNumberOfMessagesVisible, false, 0},
+	{"skyport_sqs_approximate_number_of_messages_not_visible", Queue, "queue", ApproximateNumberOfMessagesNotVisible, false, 0},
+	{"skyport_sqs_approximate_number_of_messages_delayed", Queue, "queue", ApproximateNumberOfMessagesDelayed, false, 0},
+	// A database query per non-empty queue: every 2 s at the default interval.
+	{"skyport_sqs_approximate_age_of_oldest_message_seconds", Queue, "queue", ApproximateAgeOfOldestMessage, false, 4},
+	{"skyport_sqs_number_of_messages_sent_total", Queue, "queue", NumberOfMessagesSent, true, 0},
+	{"skyport_sqs_number_of_messages_received_total", Queue, "queue", NumberOfMessagesReceived, true, 0},
+	{"skyport_sqs_number_of_messages_deleted_total", Queue, "queue", NumberOfMessagesDeleted, true, 0},
+	{"skyport_sqs_number_of_empty_receives_total", Queue, "queue", NumberOfEmptyReceives, true, 0},
+	{"skyport_topic_messages_published_total", Topic, "topic", NumberOfMessagesPublished, true, 0},
+	{"skyport_topic_deliveries_succeeded_total", Topic, "topic", NumberOfNotificationsDelivered, true, 0},
+	{"skyport_topic_deliveries_failed_total", Topic, "topic", NumberOfNotificationsFailed, true, 0},
+	{"skyport_kinesis_incoming_records_total", Stream, "stream", IncomingRecords, true, 0},
+	{"skyport_kinesis_incoming_bytes_total", Stream, "stream", IncomingBytes, true, 0},
+	{"skyport_kinesis_get_records_records_total", Stream, "stream", GetRecordsRecords, true, 0},
+	{"skyport_kinesis_get_records_iterator_age_milliseconds", Stream, "stream", GetRecordsIteratorAgeMillis, false, 0},
+	{"skyport_sfn_machine_executions_started_total", StateMachine, "state_machine", ExecutionsStarted, true, 0},
+	{"skyport_sfn_machine_executions_succeeded_total", StateMachine, "state_machine", ExecutionsSucceeded, true, 0},
+	{"skyport_sfn_machine_executions_failed_total", StateMachine, "state_machine", ExecutionsFailed, true, 0},
+	{"skyport_sfn_machine_executions_aborted_total", StateMachine, "state_machine", ExecutionsAborted, true, 0},
+	{"skyport_sfn_machine_executions_timed_out_total", StateMachine, "state_machine", ExecutionsTimedOut, true, 0},
+	{"skyport_function_invocations_total", Function, "function", Invocations, true, 0},
+	{"skyport_function_errors_total", Function, "function", Errors, true, 0},
+	{"skyport_function_concurrent_executions", Function, "function", ConcurrentExecutions, false, 0},
 }
 
 // gatewayCounters are the per-route counters of API Gateway, summed per API
 // as well.
 var gatewayCounters = []family{
-	{"skyport_gateway_requests_total", API, "api", Count, true},
-	{"skyport_gateway_4xx_errors_total", API, "api", Error4XX, true},
-	{"skyport_gateway_5xx_errors_total", API, "api", Error5XX, true},
+	{"skyport_gateway_requests_total", API, "api", Count, true, 0},
+	{"skyport_gateway_4xx_errors_total", API, "api", Error4XX, true, 0},
+	{"skyport_gateway_5xx_errors_total", API, "api", Error5XX, true, 0},
 }
 
 var (
@@ -98,7 +104,12 @@ func RegistrySource(reg *metrics.Registry) Source {
 	}
 	var perAPI map[string]*apiTotal
 	return func(w *Writer) {
+		var held []family
 		for _, f := range families {
+			if f.every > 1 && w.tick%f.every != 1 && !w.first {
+				held = append(held, f)
+				continue
+			}
 			reg.Gather(f.name, func(s *metrics.Sample) {
 				k := Key{Kind: f.kind, Resource: s.Label(f.label), Metric: f.metric}
 				if f.counter {
@@ -107,6 +118,9 @@ func RegistrySource(reg *metrics.Registry) Source {
 					w.Gauge(k, s.Value)
 				}
 			})
+		}
+		for _, f := range held {
+			w.hold(f.kind, f.metric)
 		}
 		reg.Gather("skyport_function_duration_seconds", func(s *metrics.Sample) {
 			w.Quantiles(Key{Kind: Function, Resource: s.Label("function")}, s.Bounds, s.Buckets, 1000, durationName, p50p99)
