@@ -58,9 +58,11 @@ type Monitor struct {
 	last   time.Time  // time of the previous tick
 	dt     float64    // seconds since the previous tick, during a tick
 
-	mu     sync.RWMutex
-	series map[Key]*series
-	ticks  uint64
+	mu      sync.RWMutex
+	series  map[Key]*series
+	ticks   uint64
+	subs    map[chan struct{}]struct{}
+	stopped bool
 
 	stop chan struct{}
 	done chan struct{}
@@ -96,7 +98,8 @@ func New(cfg Config) *Monitor {
 	if cfg.Slots <= 0 {
 		cfg.Slots = int(10 * time.Minute / cfg.Interval)
 	}
-	return &Monitor{interval: cfg.Interval, slots: max(cfg.Slots, 2), sources: cfg.Sources, series: map[Key]*series{}}
+	return &Monitor{interval: cfg.Interval, slots: max(cfg.Slots, 2), sources: cfg.Sources, series: map[Key]*series{},
+		subs: map[chan struct{}]struct{}{}}
 }
 
 // Interval is the time between samples.
@@ -138,7 +141,9 @@ func (m *Monitor) Start() {
 	}()
 }
 
-// Stop ends the ticking goroutine started by Start and waits for it.
+// Stop ends the ticking goroutine started by Start, waits for it, and
+// closes every Updates channel. The monitor still answers reads and may be
+// ticked by hand.
 func (m *Monitor) Stop() {
 	m.tickMu.Lock()
 	stop, done := m.stop, m.done
@@ -147,6 +152,40 @@ func (m *Monitor) Stop() {
 	if stop != nil {
 		close(stop)
 		<-done
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.stopped = true
+	for ch := range m.subs {
+		close(ch)
+		delete(m.subs, ch)
+	}
+}
+
+// Updates returns a channel that receives after every tick (ticks missed
+// while the receiver was busy collapse into one) and is closed by Stop.
+// Pass it to Unsubscribe when done.
+func (m *Monitor) Updates() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ch := make(chan struct{}, 1)
+	if m.stopped {
+		close(ch)
+		return ch
+	}
+	m.subs[ch] = struct{}{}
+	return ch
+}
+
+// Unsubscribe stops sending to a channel from Updates.
+func (m *Monitor) Unsubscribe(ch <-chan struct{}) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for c := range m.subs {
+		if c == ch {
+			delete(m.subs, c)
+			close(c)
+		}
 	}
 }
 
@@ -175,6 +214,12 @@ func (m *Monitor) Tick(now time.Time) {
 	for k, s := range m.series {
 		if s.seen != tick {
 			delete(m.series, k)
+		}
+	}
+	for ch := range m.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
 		}
 	}
 	m.mu.Unlock()

@@ -215,3 +215,48 @@ func BenchmarkTick200(b *testing.B) {
 	}
 	b.ReportMetric(float64(m.Len()), "series")
 }
+
+func TestUpdatesFollowTicksAndCloseOnStop(t *testing.T) {
+	m := New(Config{})
+	ch := m.Updates()
+	m.Tick(t0)
+	m.Tick(t0.Add(time.Second)) // collapses with the first
+	if _, ok := <-ch; !ok {
+		t.Fatal("closed early")
+	}
+	select {
+	case <-ch:
+		t.Fatal("two ticks made two updates for a busy receiver")
+	default:
+	}
+	gone := m.Updates()
+	m.Unsubscribe(gone)
+	if _, ok := <-gone; ok {
+		t.Fatal("unsubscribed channel still open")
+	}
+	m.Stop()
+	if _, ok := <-ch; ok {
+		t.Fatal("Stop left the channel open")
+	}
+	if _, ok := <-m.Updates(); ok {
+		t.Fatal("Updates after Stop is open")
+	}
+}
+
+func TestSlowGaugeIsHeldBetweenReads(t *testing.T) {
+	reg := metrics.NewRegistry()
+	age := 10.0
+	l := metrics.Label{Name: "queue", Value: "q"}
+	reg.GaugeFunc("skyport_sqs_approximate_age_of_oldest_message_seconds", "", func() float64 { return age }, l)
+	reg.GaugeFunc("skyport_sqs_approximate_number_of_messages_visible", "", func() float64 { return 1 }, l)
+	m := New(Config{Sources: []Source{RegistrySource(reg)}})
+	k := Key{Kind: Queue, Resource: "q", Metric: ApproximateAgeOfOldestMessage}
+	for i := range 6 {
+		m.Tick(t0.Add(time.Duration(i) * time.Second))
+		age++
+	}
+	// Read on ticks 1 and 5 (ages 10 and 14), held in between.
+	if got, want := m.Values(k, nil), []float64{10, 10, 10, 10, 14, 14}; !slices.Equal(got, want) {
+		t.Errorf("age history %v, want %v", got, want)
+	}
+}
