@@ -96,9 +96,9 @@ type edgeView struct {
 	segs  [curveSegments]*canvas.Line
 	head  [2]*canvas.Line // the arrowhead's two barbs
 	label *canvas.Text
-	dot   *canvas.Circle    // a pulse travelling the edge (flow_pulse.go)
-	curve [4]fyne.Position  // last laid out, in widget coordinates
-	shown bool              // the curve is on screen
+	dot   *canvas.Circle   // a pulse travelling the edge (flow_pulse.go)
+	curve [4]fyne.Position // last laid out, in widget coordinates
+	shown bool             // the curve is on screen
 }
 
 func newFlowRenderer(f *FlowCanvas) *flowRenderer {
