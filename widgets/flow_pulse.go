@@ -47,15 +47,17 @@ func (f *FlowCanvas) pulseAt(id string, p float32) {
 	} else {
 		f.pulses[id] = p
 	}
-	i := f.edgeIndex(id)
-	if i < 0 {
+	r := f.rend
+	if r == nil { // never shown: nothing to move
+		return
+	}
+	e := r.edgeIDs[id] // as of the last refresh: a removed edge is gone
+	if e == nil {
 		delete(f.pulses, id)
 		return
 	}
-	if r := f.rend; r != nil {
-		if v := r.edges[f.edges[i]]; v != nil {
-			r.layoutPulse(f.edges[i], v)
-		}
+	if v := r.edges[e]; v != nil {
+		r.layoutPulse(e, v)
 	}
 }
 

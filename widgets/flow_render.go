@@ -34,6 +34,7 @@ type flowRenderer struct {
 
 	objects []fyne.CanvasObject
 	byID    map[string]*Node
+	edgeIDs map[string]*Edge
 	pts     []fyne.Position
 	pal     palette
 }
@@ -112,6 +113,7 @@ func newFlowRenderer(f *FlowCanvas) *flowRenderer {
 		tipBox:  canvas.NewRectangle(color.Transparent),
 		tipText: canvas.NewText("", color.Transparent),
 		byID:    map[string]*Node{},
+		edgeIDs: map[string]*Edge{},
 	}
 	f.rend = r
 	r.pending.Hide()
@@ -170,8 +172,10 @@ func (r *flowRenderer) syncViews() {
 		}
 	}
 	liveE := make(map[*Edge]bool, len(r.f.edges))
+	clear(r.edgeIDs)
 	for _, e := range r.f.edges {
 		liveE[e] = true
+		r.edgeIDs[e.ID] = e
 		if r.edges[e] == nil {
 			r.edges[e] = newEdgeView()
 		}
