@@ -156,7 +156,7 @@ func buildChartSection(sc sectionContext) fyne.CanvasObject {
 }
 
 // redrawAfterTicks redraws c's panel after every tick of its monitor until
-// the monitor stops (the core closed).
+// the monitor stops (the core closed); then it forgets c's sections.
 func redrawAfterTicks(c *core.Core, mon *monitor.Monitor) {
 	for range mon.Updates() {
 		chartDo(func() {
@@ -168,6 +168,9 @@ func redrawAfterTicks(c *core.Core, mon *monitor.Monitor) {
 	chartPanels.Lock()
 	delete(chartPanels.m, c)
 	chartPanels.Unlock()
+	shardViews.Lock()
+	delete(shardViews.m, c)
+	shardViews.Unlock()
 }
 
 func newChartPanel(c *core.Core, mon *monitor.Monitor, kind monitor.Kind, name string) *chartPanel {

@@ -12,6 +12,9 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
+	"github.com/skyport-dev/skyport/core"
+	"github.com/skyport-dev/skyport/core/clock"
+	"github.com/skyport-dev/skyport/core/monitor"
 	"github.com/skyport-dev/skyport/core/queue"
 	"github.com/skyport-dev/skyport/widgets"
 )
@@ -188,4 +191,37 @@ func TestQueueChartsImage(t *testing.T) {
 	w := test.NewTempWindow(t, obj)
 	w.Resize(fyne.NewSize(520, 380))
 	test.AssertImageMatches(t, "charts_queue.png", w.Canvas().Capture())
+}
+
+// BenchmarkQueueChartsRedraw is one redraw of a queue's three charts with
+// full two-minute histories, as happens after every monitor tick.
+func BenchmarkQueueChartsRedraw(b *testing.B) {
+	test.NewTempApp(b)
+	c, err := core.Open(core.Config{Memory: true, Clock: clock.NewFrozen(t0)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.Queues().CreateQueue(ctx, "orders", nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	mon := c.Monitor()
+	p := newChartPanel(c, mon, monitor.Queue, "orders")
+	w := test.NewTempWindow(b, p.box)
+	w.Resize(fyne.NewSize(520, 380))
+	now := t0
+	for i := range 300 {
+		for range i % 7 {
+			if _, err := c.Queues().SendMessage(ctx, "orders", queue.SendInput{Body: "x"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		now = now.Add(mon.Interval())
+		mon.Tick(now)
+	}
+	for b.Loop() {
+		p.drawn = 0
+		p.update()
+	}
 }
