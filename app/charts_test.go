@@ -225,3 +225,43 @@ func BenchmarkQueueChartsRedraw(b *testing.B) {
 		p.update()
 	}
 }
+
+// TestChartsLiveOnARunningClock uses a core on the real clock, whose
+// monitor ticks by itself twice a second, and waits for the charts to show
+// the sends.
+func TestChartsLiveOnARunningClock(t *testing.T) {
+	test.NewTempApp(t)
+	c, err := core.Open(core.Config{Memory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	q := newUIQueue()
+	useChartQueue(t, q)
+	ctx := context.Background()
+	if err := c.Queues().CreateQueue(ctx, "live", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	obj := buildChartSection(sectionContext{core: c, kind: Queues, name: "live"})
+	test.NewTempWindow(t, obj).Resize(fyne.NewSize(520, 380))
+	p := panelOf(c)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // traffic until the test ends
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				_, _ = c.Queues().SendMessage(ctx, "live", queue.SendInput{Body: "x"})
+			}
+		}
+	}()
+	q.runUntil(t, "the sent rate to show", func() bool {
+		v, ok := p.charts[1].rings[0].Last()
+		return ok && v > 0
+	})
+	if p.mon.Interval() != 500*time.Millisecond {
+		t.Errorf("monitor interval %v", p.mon.Interval())
+	}
+}
