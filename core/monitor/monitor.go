@@ -211,9 +211,11 @@ func (m *Monitor) Tick(now time.Time) {
 		src(w)
 	}
 	m.mu.Lock()
-	for k, s := range m.series {
-		if s.seen != tick {
-			delete(m.series, k)
+	if w.marked < len(m.series) { // some resource went away
+		for k, s := range m.series {
+			if s.seen != tick {
+				delete(m.series, k)
+			}
 		}
 	}
 	for ch := range m.subs {
@@ -278,9 +280,18 @@ func (m *Monitor) Len() int {
 
 // Writer receives a source's values during one tick.
 type Writer struct {
-	m     *Monitor
-	tick  uint64
-	first bool
+	m      *Monitor
+	tick   uint64
+	first  bool
+	marked int // series written during the tick
+}
+
+// mark records that s was written during the tick. Call with m.mu held.
+func (w *Writer) mark(s *series) {
+	if s.seen != w.tick {
+		s.seen = w.tick
+		w.marked++
+	}
 }
 
 // get returns k's series, creating it, and whether it existed before this
@@ -303,7 +314,7 @@ func (w *Writer) Gauge(k Key, v float64) {
 	if s.seen == w.tick {
 		return
 	}
-	s.seen = w.tick
+	w.mark(s)
 	s.push(v)
 }
 
@@ -324,7 +335,7 @@ func (w *Writer) hold(kind Kind, metric string) {
 		if k.Kind != kind || k.Metric != metric || s.seen == w.tick || s.n == 0 || !live[k.Resource] {
 			continue
 		}
-		s.seen = w.tick
+		w.mark(s)
 		s.push(float64(s.ring[(s.start+s.n-1)%len(s.ring)]))
 	}
 }
@@ -340,7 +351,7 @@ func (w *Writer) Counter(k Key, total float64) {
 	if s.seen == w.tick {
 		return
 	}
-	s.seen = w.tick
+	w.mark(s)
 	prev := s.total
 	s.total = total
 	if w.first || w.m.dt == 0 {
@@ -381,7 +392,7 @@ func (w *Writer) Quantiles(k Key, bounds []float64, counts []uint64, scale float
 	for i, name := range metricNames {
 		k.Metric = name
 		qs1, _ := w.get(k)
-		qs1.seen = w.tick
+		w.mark(qs1)
 		if w.first {
 			continue
 		}
