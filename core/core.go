@@ -80,6 +80,8 @@ type Core struct {
 	functions *function.Service
 	gateway   *gateway.Service
 
+	monitor monitorState // live metric history for the GUI (monitoring.go)
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -342,6 +344,7 @@ func (c *Core) Uptime() time.Duration { return time.Since(c.started) }
 func (c *Core) Close() error {
 	c.closeOnce.Do(func() {
 		c.Emit(event.Event{Kind: event.CoreStopping, Level: event.Info, Service: "core", Message: "Skyport core stopping"})
+		c.stopMonitor()
 		c.closeErr = errors.Join(c.closeServices(), c.store.Close())
 		c.events.CloseAll()
 	})
