@@ -201,3 +201,28 @@ func TestOnRollback(t *testing.T) {
 		t.Fatalf("rows after the rollbacks: %d, want 1", n)
 	}
 }
+
+// A full memory store says so in words: memdb's cap, not a disk.
+func TestMemoryStoreFullSaysWhy(t *testing.T) {
+	s := openKV(t, Config{Memory: true})
+	ctx := context.Background()
+	if err := insert(ctx, s, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec("PRAGMA max_page_count = 1")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(`INSERT INTO kv(id, v) VALUES (2, ?)`, strings.Repeat("x", 1<<20))
+		return err
+	})
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "in-memory database is full") {
+		t.Fatalf("write to a full memory store: %v", err)
+	}
+	if n := count(t, s.DB()); n != 1 {
+		t.Fatalf("rows readable: %d", n)
+	}
+}
