@@ -54,6 +54,9 @@ type Config struct {
 	// MaxInflight lowers the in-flight quota per queue (0: AWS's 120,000),
 	// to try consumers against it without that many messages.
 	MaxInflight int
+	// FIFOQuotas makes FIFO queues enforce AWS's call rates (300 calls/s
+	// per action, 3,000 messages/s batched) with AWS's throttling errors.
+	FIFOQuotas bool
 	// StoreFaults, when set, injects storage failures (tests, chaos runs).
 	StoreFaults *store.Faults
 }
@@ -168,6 +171,7 @@ func (c *Core) openQueues() error {
 	q, err := queue.Open(queue.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
 		Region: c.cfg.Region, Account: c.cfg.Account, MaxLongPolls: c.cfg.MaxLongPolls, MaxInflight: c.cfg.MaxInflight,
+		QuotaEmulation: c.cfg.FIFOQuotas,
 	})
 	if err != nil {
 		return err
