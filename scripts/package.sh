@@ -22,8 +22,8 @@ name=$(field Name)
 
 pkg=github.com/skyport-dev/skyport/core
 backup=$(mktemp)
-cp FyneApp.toml "$backup"
-restore() { cp "$backup" FyneApp.toml; rm -f "$backup"; }
+cp -p FyneApp.toml "$backup"
+restore() { cp -p "$backup" FyneApp.toml; rm -f "$backup"; } # -p: make sees no new input
 trap restore EXIT
 
 rm -f "$name.tar.xz"
