@@ -24,8 +24,8 @@ export LANG ?= en_US.UTF-8
 
 APT_BUILD := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
              libxinerama-dev libxi-dev libxxf86vm-dev
-APT_TEST  := xvfb xauth xdotool x11-apps imagemagick curl desktop-file-utils
-APT_PKG   := xz-utils
+APT_TEST  := xvfb xauth xdotool x11-apps imagemagick curl
+APT_PKG   := xz-utils desktop-file-utils
 
 .PHONY: run test build deps deps-test deps-package vet unit race window-test bench soak clean \
         package package-test install uninstall
@@ -73,7 +73,7 @@ deps-package:
 
 # Checks the archive's contents, the packaged binary's version and
 # install/uninstall into a scratch DESTDIR.
-package-test: package
+package-test: package deps-package
 	scripts/package-test.sh $(PKG)
 
 # Installs the package for the current user, no root needed: the binary in
