@@ -19,7 +19,7 @@ PKG_SRC := $(shell find . -path ./build -prune -o \( -name '*.go' -not -name '*_
            FyneApp.toml assets/icon.png
 # Where `make install` puts the package for the current user (fyne's
 # user-install layout, plus the icon in the hicolor theme).
-LOCAL   := $(DESTDIR)$(HOME)/.local
+USER_PREFIX := $(DESTDIR)$(HOME)/.local
 export LANG ?= en_US.UTF-8
 
 APT_BUILD := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
@@ -83,14 +83,14 @@ install: $(PKG) | deps-package
 	rm -rf $(BUILD)/pkg && mkdir -p $(BUILD)/pkg
 	tar -xJf $(PKG) -C $(BUILD)/pkg
 	$(MAKE) --no-print-directory -C $(BUILD)/pkg/skyport user-install
-	install -Dm00644 $(LOCAL)/share/icons/$(APP_ID).png \
-	  $(LOCAL)/share/icons/hicolor/256x256/apps/$(APP_ID).png
-	@echo "installed $(LOCAL)/bin/skyport $(VERSION) and the Skyport launcher"
+	install -Dm00644 $(USER_PREFIX)/share/icons/$(APP_ID).png \
+	  $(USER_PREFIX)/share/icons/hicolor/256x256/apps/$(APP_ID).png
+	@echo "installed $(USER_PREFIX)/bin/skyport $(VERSION) and the Skyport launcher"
 	@case ":$$PATH:" in *":$(HOME)/.local/bin:"*) ;; *) echo "note: add ~/.local/bin to PATH to run skyport from a shell";; esac
 
 uninstall:
-	rm -f $(LOCAL)/bin/skyport $(LOCAL)/share/applications/$(APP_ID).desktop \
-	  $(LOCAL)/share/icons/$(APP_ID).png $(LOCAL)/share/icons/hicolor/256x256/apps/$(APP_ID).png
+	rm -f $(USER_PREFIX)/bin/skyport $(USER_PREFIX)/share/applications/$(APP_ID).desktop \
+	  $(USER_PREFIX)/share/icons/$(APP_ID).png $(USER_PREFIX)/share/icons/hicolor/256x256/apps/$(APP_ID).png
 
 window-test: build
 	scripts/window-test.sh $(BIN) $(BUILD)/window.png
