@@ -27,6 +27,10 @@ import (
 // -ldflags "-X github.com/skyport-dev/skyport/core.Version=…".
 var Version = "0.1.0-dev"
 
+// Build is the build number from FyneApp.toml, stamped the same way
+// (-X github.com/skyport-dev/skyport/core.Build=…); "0" in an unstamped build.
+var Build = "0"
+
 // Clock is the core's single time source (see package clock).
 type Clock = clock.Clock
 
