@@ -47,6 +47,7 @@ type flowView struct {
 	subForm *subscribeForm           // the open subscription dialog, nil when none
 	dropped map[string]fyne.Position // where new resources were dropped, by node id
 	gone    map[string]fyne.Position // where nodes were when their resource went, by node id
+	auto    map[string]string        // nodes laid out automatically (never placed by the user) → the node they sit beside
 	state   coreState                // the core as of the last sync
 	links   map[string]link          // by edge id: present now, or deleted (for undo)
 	remake  map[string]recreator     // deleted resources, by node id (for undo)
@@ -63,12 +64,15 @@ const sparkSamples = 60
 
 func newFlowView(c *core.Core, win fyne.Window, prefs fyne.Preferences) *flowView {
 	v := &flowView{core: c, win: win, prefs: prefs, canvas: widgets.NewFlowCanvas(),
-		dropped: map[string]fyne.Position{}, gone: map[string]fyne.Position{}, links: map[string]link{},
+		dropped: map[string]fyne.Position{}, gone: map[string]fyne.Position{}, auto: map[string]string{}, links: map[string]link{},
 		remake: map[string]recreator{}, sparks: map[string]*widgets.Ring{}, totals: map[string]uint64{}}
 	v.canvas.OnDrop = v.openForm
 	v.canvas.OnConnect = v.connect
 	v.canvas.OnChange = v.changed
-	v.canvas.OnNodeMoved = v.savePosition
+	v.canvas.OnNodeMoved = func(id string, p fyne.Position) {
+		delete(v.auto, id)
+		v.savePosition(id, p)
+	}
 	v.canvas.OnView = func(z float32, _ fyne.Position) { v.showZoom(z) }
 	v.canvas.OnNodeMenu = v.showNodeMenu
 	v.canvas.OnDeleteRequest = v.confirmDeleteSelection
@@ -147,10 +151,18 @@ func (v *flowView) syncAll() {
 
 func (v *flowView) syncNow() {
 	live := map[string]bool{}
+	relayout := false
 	put := func(n widgets.Node, near string) {
 		live[n.ID] = true
 		if _, ok := v.canvas.Node(n.ID); !ok {
-			n.Pos = v.position(n.ID, near)
+			var placed bool
+			if n.Pos, placed = v.position(n.ID); !placed {
+				v.auto[n.ID] = near
+				relayout = true
+			}
+		} else if was, auto := v.auto[n.ID]; auto && was != near {
+			v.auto[n.ID] = near // it became a dead-letter queue, say: lay it out beside its source
+			relayout = true
 		}
 		if r := v.sparks[n.ID]; r != nil {
 			n.Spark = r.Values(nil)
@@ -228,9 +240,16 @@ func (v *flowView) syncNow() {
 	}
 	for _, n := range v.canvas.Nodes() {
 		if !live[n.ID] {
-			v.gone[n.ID] = n.Pos
+			if _, ok := v.auto[n.ID]; !ok {
+				v.gone[n.ID] = n.Pos
+			}
+			delete(v.auto, n.ID)
 			v.canvas.RemoveNode(n.ID)
+			relayout = relayout || len(v.auto) > 0
 		}
+	}
+	if relayout {
+		v.layoutAuto()
 	}
 	v.syncEdges()
 }
@@ -257,63 +276,112 @@ func (v *flowView) syncEdges() {
 	}
 }
 
-// position is where a node new to the canvas goes: where the user dropped
-// it, where it was last time, right of the node it belongs to (a dead-letter
-// queue's source, a route's API), or the first free place in its kind's
-// column.
-func (v *flowView) position(id, near string) fyne.Position {
+// position is where a node new to the canvas goes when the user placed
+// it: where it was dropped, where it was last time (saved, or before its
+// resource went and came back). Without one it is laid out automatically.
+func (v *flowView) position(id string) (fyne.Position, bool) {
 	if p, ok := v.dropped[id]; ok {
 		delete(v.dropped, id)
-		return p
+		return p, true
 	}
 	if s := v.prefs.String(prefPositionPrefix + id); s != "" {
 		if x, y, ok := strings.Cut(s, ","); ok {
 			fx, ex := strconv.ParseFloat(x, 32)
 			fy, ey := strconv.ParseFloat(y, 32)
 			if ex == nil && ey == nil {
-				return fyne.NewPos(float32(fx), float32(fy))
+				return fyne.NewPos(float32(fx), float32(fy)), true
 			}
 		}
 	}
 	if p, ok := v.gone[id]; ok {
 		delete(v.gone, id)
-		return v.canvas.FreeNear(p)
+		return p, true
 	}
-	g := widgets.GridStep()
-	colW := widgets.NodeSize().Width + g*4
-	if src, ok := v.canvas.Node(near); ok && near != "" {
-		return v.canvas.FreeNear(src.Pos.AddXY(colW, 0))
-	}
-	kind, _ := parseNode(id)
-	return v.canvas.FreeNear(fyne.NewPos(g*2+float32(v.column(kind))*colW, g*2))
+	return fyne.Position{}, false
 }
 
-// column is the layout column of a kind among the columns of the kinds
-// the core has now, so that a canvas of queues alone starts on the left.
-func (v *flowView) column(kind string) int {
-	st := &v.state
-	present := map[int]bool{nodeColumn[kind]: true}
-	mark := func(k string, n int) {
-		if n > 0 {
-			present[nodeColumn[k]] = true
+// layoutAuto lays out the nodes no one placed: in columns by kind, the way
+// links run (APIs, routes, topics and streams, queues and state machines,
+// functions; only the columns of kinds on the canvas count), top to bottom
+// by name, clear of the nodes the user placed. A node that belongs beside
+// another (a dead-letter queue's source, a route's API) goes right of it.
+func (v *flowView) layoutAuto() {
+	nodes := v.canvas.Nodes()
+	s, g := widgets.NodeSize(), widgets.GridStep()
+	colW, rowH := s.Width+g*6, s.Height+g*2
+	used := map[int]bool{}
+	var taken []fyne.Position
+	var free, beside []widgets.Node
+	for _, n := range nodes {
+		kind, _ := parseNode(n.ID)
+		used[nodeColumn[kind]] = true
+		near, auto := v.auto[n.ID]
+		switch {
+		case !auto:
+			taken = append(taken, n.Pos)
+		case near != "":
+			beside = append(beside, n)
+		default:
+			free = append(free, n)
 		}
 	}
-	mark(nodeQueue, len(st.queues))
-	mark(nodeTopic, len(st.topics))
-	mark(nodeStream, len(st.streams))
-	mark(nodeAPI, len(st.apis))
-	mark(nodeMachine, len(st.machines))
-	mark(nodeFunction, len(st.functions))
-	for _, a := range st.apis {
-		mark(nodeRoute, len(a.Routes))
-	}
-	col := 0
-	for c := range present {
-		if c < nodeColumn[kind] {
-			col++
+	rank := func(kind string) int {
+		r := 0
+		for c := range used {
+			if c < nodeColumn[kind] {
+				r++
+			}
 		}
+		return r
 	}
-	return col
+	overlaps := func(p fyne.Position) bool {
+		for _, q := range taken {
+			if p.X < q.X+s.Width && q.X < p.X+s.Width && p.Y < q.Y+s.Height && q.Y < p.Y+s.Height {
+				return true
+			}
+		}
+		return false
+	}
+	at := map[string]fyne.Position{}
+	place := func(n widgets.Node, p fyne.Position) {
+		p = widgets.Snap(p)
+		for overlaps(p) {
+			p = p.AddXY(0, rowH)
+		}
+		taken = append(taken, p)
+		at[n.ID] = p
+		n.Pos = p
+		v.canvas.PutNode(n)
+	}
+	byColumn := func(ns []widgets.Node) {
+		slices.SortFunc(ns, func(a, b widgets.Node) int {
+			ka, _ := parseNode(a.ID)
+			kb, _ := parseNode(b.ID)
+			if d := nodeColumn[ka] - nodeColumn[kb]; d != 0 {
+				return d
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+	}
+	byColumn(free)
+	byColumn(beside)
+	for _, n := range free {
+		kind, _ := parseNode(n.ID)
+		place(n, fyne.NewPos(g*2+float32(rank(kind))*colW, g*2))
+	}
+	for _, n := range beside {
+		anchor, ok := at[v.auto[n.ID]]
+		if !ok {
+			if a, found := v.canvas.Node(v.auto[n.ID]); found {
+				anchor, ok = a.Pos, true
+			}
+		}
+		if !ok {
+			kind, _ := parseNode(n.ID)
+			anchor = fyne.NewPos(g*2+float32(rank(kind)-1)*colW, g*2)
+		}
+		place(n, anchor.AddXY(colW, 0))
+	}
 }
 
 func (v *flowView) savePosition(id string, p fyne.Position) {
