@@ -379,7 +379,10 @@ func captureResource(c *core.Core, id string) (recreator, error) {
 			return nil, fmt.Errorf("state machine %s does not exist", name)
 		}
 		in := machine.CreateInput{Name: m.Name, Definition: m.Definition, RoleArn: m.RoleArn, Type: m.Type, Description: m.Description}
-		return func(ctx context.Context, c *core.Core) error { _, err := c.Machines().CreateStateMachine(ctx, in); return err }, nil
+		return func(ctx context.Context, c *core.Core) error {
+			_, err := c.Machines().CreateStateMachine(ctx, in)
+			return err
+		}, nil
 	case nodeFunction:
 		def, err := c.Functions().GetFunction(name)
 		if err != nil {

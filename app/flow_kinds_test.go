@@ -334,12 +334,12 @@ func TestEachValidLinkMakesTheCoreLink(t *testing.T) {
 		labels[e.ID] = e.Label
 	}
 	want := map[string]string{
-		"queue/jobs→function/worker":                   "batch 10",
-		"stream/clicks→function/worker":                "batch 100",
-		"topic/orders→queue/inbox":                     "filter type · raw",
-		"topic/orders→function/worker":                 "all messages",
+		"queue/jobs→function/worker":                     "batch 10",
+		"stream/clicks→function/worker":                  "batch 100",
+		"topic/orders→queue/inbox":                       "filter type · raw",
+		"topic/orders→function/worker":                   "all messages",
 		"route/shop/POST /orders→state-machine/checkout": "starts execution",
-		"state-machine/checkout→function/worker":       "Work",
+		"state-machine/checkout→function/worker":         "Work",
 	}
 	for id, l := range want {
 		if labels[id] != l {
