@@ -132,7 +132,13 @@ func (v *flowView) drop(kind string, abs fyne.Position) {
 // from them and the other kinds as last read, in one frame. UI thread only.
 func (v *flowView) sync(sums []queue.Summary) {
 	v.state.queues = sums
-	v.state.links = readLinks(v.core, &v.state)
+	links := redriveLinks(v.core, sums) // the other links change with their services' events
+	for _, l := range v.state.links {
+		if l.kind != linkRedrive {
+			links = append(links, l)
+		}
+	}
+	v.state.links = links
 	v.canvas.Batch(v.syncNow)
 }
 
@@ -152,9 +158,14 @@ func (v *flowView) syncAll() {
 func (v *flowView) syncNow() {
 	live := map[string]bool{}
 	relayout := false
+	have := map[string]widgets.Node{}
+	for _, n := range v.canvas.Nodes() {
+		have[n.ID] = n
+	}
 	put := func(n widgets.Node, near string) {
 		live[n.ID] = true
-		if _, ok := v.canvas.Node(n.ID); !ok {
+		old, ok := have[n.ID]
+		if !ok {
 			var placed bool
 			if n.Pos, placed = v.position(n.ID); !placed {
 				v.auto[n.ID] = near
@@ -165,9 +176,11 @@ func (v *flowView) syncNow() {
 			relayout = true
 		}
 		if r := v.sparks[n.ID]; r != nil {
-			n.Spark = r.Values(nil)
+			n.Spark = r.Values(old.Spark[:0:0])
 		}
-		v.canvas.PutNode(n)
+		if !ok || !sameNode(old, n) {
+			v.canvas.PutNode(n)
+		}
 	}
 	dlqs := map[string]string{} // dead-letter queue → a source
 	for _, s := range v.state.queues {
@@ -238,7 +251,7 @@ func (v *flowView) syncNow() {
 		}
 		put(n, "")
 	}
-	for _, n := range v.canvas.Nodes() {
+	for _, n := range have {
 		if !live[n.ID] {
 			if _, ok := v.auto[n.ID]; !ok {
 				v.gone[n.ID] = n.Pos
@@ -254,8 +267,18 @@ func (v *flowView) syncNow() {
 	v.syncEdges()
 }
 
+// sameNode tells whether a node would look the same (its position aside).
+func sameNode(a, b widgets.Node) bool {
+	return a.Kind == b.Kind && a.Name == b.Name && a.Icon == b.Icon && a.Accent == b.Accent &&
+		slices.Equal(a.Badges, b.Badges) && slices.Equal(a.Spark, b.Spark)
+}
+
 func (v *flowView) syncEdges() {
 	want := map[string]bool{}
+	have := map[string]widgets.Edge{}
+	for _, e := range v.canvas.Edges() {
+		have[e.ID] = e
+	}
 	for _, l := range sortedLinks(v.state.links) {
 		e := widgets.Edge{From: l.from, To: l.to, Label: l.label()}
 		switch l.kind {
@@ -264,12 +287,16 @@ func (v *flowView) syncEdges() {
 		case linkTask:
 			e.Dashed, e.Color = true, theme.ColorNameSuccess
 		}
-		if err := v.canvas.PutEdge(e); err == nil {
-			want[l.id()] = true
-			v.links[l.id()] = l
+		e.ID = l.id()
+		if old, ok := have[e.ID]; ok && old == e {
+			want[e.ID] = true
+			v.links[e.ID] = l
+		} else if err := v.canvas.PutEdge(e); err == nil {
+			want[e.ID] = true
+			v.links[e.ID] = l
 		}
 	}
-	for _, e := range v.canvas.Edges() {
+	for _, e := range have {
 		if !want[e.ID] {
 			v.canvas.RemoveEdge(e.ID)
 		}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/skyport-dev/skyport/core"
@@ -89,9 +88,14 @@ func readServices(c *core.Core, st *coreState) {
 
 // readLinks lists every connection among the resources of st.
 func readLinks(c *core.Core, st *coreState) []link {
+	return append(redriveLinks(c, st.queues), serviceLinks(c, st)...)
+}
+
+// redriveLinks lists the queues' dead-letter redrives.
+func redriveLinks(c *core.Core, sums []queue.Summary) []link {
 	var out []link
 	qs := c.Queues()
-	for _, s := range st.queues {
+	for _, s := range sums {
 		if s.DeadLetter == "" {
 			continue
 		}
@@ -107,6 +111,13 @@ func readLinks(c *core.Core, st *coreState) []link {
 		}
 		out = append(out, l)
 	}
+	return out
+}
+
+// serviceLinks lists the subscriptions, event source mappings, route
+// integrations and Task state calls.
+func serviceLinks(c *core.Core, st *coreState) []link {
+	var out []link
 	ts := c.Topics()
 	for _, t := range st.topics {
 		for _, sub := range t.Subscriptions {
@@ -590,6 +601,11 @@ func inWords(err error) error {
 
 // sortedLinks orders links by id, for stable drawing.
 func sortedLinks(ls []link) []link {
-	sort.Slice(ls, func(i, j int) bool { return ls[i].id() < ls[j].id() })
+	slices.SortFunc(ls, func(a, b link) int {
+		if c := strings.Compare(a.from, b.from); c != 0 {
+			return c
+		}
+		return strings.Compare(a.to, b.to)
+	})
 	return ls
 }
