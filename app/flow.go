@@ -53,6 +53,7 @@ type flowView struct {
 	remake  map[string]recreator     // deleted resources, by node id (for undo)
 	sparks  map[string]*widgets.Ring // samples per tick, by node id
 	totals  map[string]uint64        // the last cumulative count behind a rate sparkline, by node id
+	pulsed  []string                 // the edges the last tick pulsed
 
 	onSelect func(kind ResourceKind, name string) // a single node was selected
 	confirm  *dialog.ConfirmDialog                // the open delete confirmation, nil when none

@@ -569,7 +569,14 @@ func TestNodesOfEveryKindShowSparklines(t *testing.T) {
 	makeEveryKind(t, c)
 	waitNodes(t, m, q, everyKindNodes...)
 	ctx := context.Background()
+	if _, err := c.Topics().Subscribe(ctx, c.Topics().ARN("orders"), "sqs", c.Queues().ARN("inbox"), nil, true); err != nil {
+		t.Fatal(err)
+	}
+	q.runUntil(t, "the subscription edge", func() bool { return len(m.flow.canvas.Edges()) == 2 })
 	m.flow.sample(c.Queues().List())
+	if slices.Contains(m.flow.pulsed, "topic/orders→queue/inbox") {
+		t.Error("the subscription pulses before anything was published")
+	}
 	for i := range 3 {
 		if _, err := c.Topics().Publish(ctx, topic.PublishInput{TopicARN: c.Topics().ARN("orders"), Message: "x"}); err != nil {
 			t.Fatal(err)
@@ -594,6 +601,9 @@ func TestNodesOfEveryKindShowSparklines(t *testing.T) {
 		if n, _ := m.flow.canvas.Node(id); !slices.Equal(n.Spark, want) {
 			t.Errorf("%s spark %v, want %v", id, n.Spark, want)
 		}
+	}
+	if !slices.Contains(m.flow.pulsed, "topic/orders→queue/inbox") {
+		t.Errorf("the subscription does not pulse after a publication (pulsed %v)", m.flow.pulsed)
 	}
 	if n, _ := m.flow.canvas.Node("topic/orders"); n.Badges[0] != "3 published" {
 		t.Errorf("topic badges %v", n.Badges)

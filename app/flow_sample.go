@@ -29,16 +29,23 @@ func (v *flowView) sample(sums []queue.Summary) {
 		}
 		r.Push(x)
 	}
+	grew := map[string]bool{} // nodes whose figure went up this tick
 	rate := func(id string, total uint64) {
 		prev, ok := v.totals[id]
 		v.totals[id] = total
 		if !ok || total < prev {
 			prev = total
 		}
+		grew[id] = total > prev
 		push(id, float64(total-prev))
 	}
 	for _, s := range sums {
-		push(queueNode(s.Name), float64(s.Visible))
+		id := queueNode(s.Name)
+		if r := v.sparks[id]; r != nil {
+			last, ok := r.Last()
+			grew[id] = ok && float64(s.Visible) > last
+		}
+		push(id, float64(s.Visible))
 	}
 	for _, t := range v.state.topics {
 		rate(nodeID(nodeTopic, t.Name), t.Published)
@@ -66,4 +73,28 @@ func (v *flowView) sample(sums []queue.Summary) {
 		}
 	}
 	v.canvas.Batch(v.syncNow)
+	v.pulse(grew)
+}
+
+// pulse sends a dot along the edges messages passed this tick: a topic's
+// subscriptions and a route's integration when they had traffic, the
+// event sources of a function that was invoked or a stream that took
+// records, the redrives into a dead-letter queue that filled.
+func (v *flowView) pulse(grew map[string]bool) {
+	v.pulsed = v.pulsed[:0]
+	for _, l := range v.state.links {
+		busy := false
+		switch l.kind {
+		case linkSubscription, linkIntegration:
+			busy = grew[l.from]
+		case linkMapping:
+			busy = grew[l.from] || grew[l.to]
+		case linkRedrive:
+			busy = grew[l.to]
+		}
+		if busy {
+			v.pulsed = append(v.pulsed, l.id())
+			v.canvas.Pulse(l.id())
+		}
+	}
 }
