@@ -609,3 +609,39 @@ func TestNodesOfEveryKindShowSparklines(t *testing.T) {
 		t.Errorf("topic badges %v", n.Badges)
 	}
 }
+
+func TestDeletingATopicNodeAndUndoBringsItBackWithItsSubscriptions(t *testing.T) {
+	c, m, q := flowWindow(t)
+	makeEveryKind(t, c)
+	ctx := context.Background()
+	if _, err := c.Topics().Subscribe(ctx, c.Topics().ARN("orders"), "sqs", c.Queues().ARN("inbox"),
+		map[string]string{"FilterPolicy": `{"type":["order"]}`}, true); err != nil {
+		t.Fatal(err)
+	}
+	waitNodes(t, m, q, everyKindNodes...)
+	q.runUntil(t, "the subscription edge", func() bool { return len(m.flow.canvas.Edges()) == 2 })
+	m.flow.canvas.Select([]string{"topic/orders", "function/worker"}, nil)
+	m.flow.canvas.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	if m.flow.confirm == nil {
+		t.Fatal("no confirmation")
+	}
+	m.flow.confirm.Confirm()
+	if len(c.Topics().Topics()) != 0 || len(c.Functions().List()) != 0 {
+		t.Fatalf("after delete: topics %v, functions %v", c.Topics().Topics(), c.Functions().List())
+	}
+	m.flow.canvas.Undo()
+	ts := c.Topics().Topics()
+	if len(ts) != 1 || len(ts[0].Subscriptions) != 1 {
+		t.Fatalf("after undo: %+v", ts)
+	}
+	if attrs, _ := c.Topics().GetSubscriptionAttributes(ts[0].Subscriptions[0].ARN); attrs["FilterPolicy"] != `{"type":["order"]}` {
+		t.Errorf("the subscription came back without its filter: %v", attrs)
+	}
+	if d, err := c.Functions().GetFunction("worker"); err != nil || !slices.Equal(d.Command, []string{"cat"}) {
+		t.Errorf("the function came back as %+v, %v", d, err)
+	}
+	m.flow.syncAll()
+	if !slices.ContainsFunc(m.flow.canvas.Edges(), func(e widgets.Edge) bool { return e.ID == "state-machine/checkout→function/worker" }) {
+		t.Errorf("the state machine's Task edge is not drawn again: %v", m.flow.canvas.Edges())
+	}
+}
