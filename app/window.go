@@ -116,8 +116,8 @@ func (m *MainWindow) build() fyne.CanvasObject {
 	m.inspector = newInspector(m.core, m.endpoint, func(text string) { m.app.Clipboard().SetContent(text) })
 	m.inspector.win = m.win
 	m.resources = newResourceTree(m.selectResource)
-	m.flow = newFlowView(m.core.Queues(), m.win, m.app.Preferences())
-	m.flow.onSelectQueue = func(name string) { m.resources.tree.Select(leafUID(Queues, name)) }
+	m.flow = newFlowView(m.core, m.win, m.app.Preferences())
+	m.flow.onSelect = func(k ResourceKind, name string) { m.resources.tree.Select(leafUID(k, name)) }
 	m.tabs = container.NewAppTabs(m.flow.tab())
 	m.log = newActivityLog(maxLogLines)
 
