@@ -61,7 +61,7 @@ type flowView struct {
 }
 
 // sparkSamples is how many ticks of history a node's sparkline keeps.
-const sparkSamples = 60
+const sparkSamples = 120 // a minute at two ticks a second
 
 func newFlowView(c *core.Core, win fyne.Window, prefs fyne.Preferences) *flowView {
 	v := &flowView{core: c, win: win, prefs: prefs, canvas: widgets.NewFlowCanvas(),

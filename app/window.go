@@ -54,7 +54,7 @@ type MainWindow struct {
 // then. It is not shown.
 func NewMainWindow(a fyne.App, c *core.Core, endpoint string) *MainWindow {
 	m := newMainWindow(a, c, endpoint, fyne.Do)
-	m.startSampling(time.Second)
+	m.startSampling(500 * time.Millisecond) // the issue asks for two updates a second
 	return m
 }
 
