@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/event"
 	"github.com/skyport-dev/skyport/core/function"
@@ -56,6 +57,9 @@ type Config struct {
 	MaxInflight int
 	// StoreFaults, when set, injects storage failures (tests, chaos runs).
 	StoreFaults *store.Faults
+	// ChaosSeed seeds the chaos policies' random source (0: random), so a
+	// test with fractional knobs is repeatable.
+	ChaosSeed uint64
 }
 
 // StreamOptions tunes the stream service (all off by default).
@@ -79,6 +83,7 @@ type Core struct {
 
 	functions *function.Service
 	gateway   *gateway.Service
+	chaos     *chaos.Registry
 
 	closeOnce sync.Once
 	closeErr  error
@@ -127,6 +132,7 @@ func Open(cfg Config) (*Core, error) {
 	}
 	c.store = st
 	c.registerCoreMetrics()
+	c.openChaos()
 	if err := c.openServices(); err != nil {
 		st.Close()
 		return nil, err
