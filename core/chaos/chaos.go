@@ -22,12 +22,12 @@
 //	         duplicate per delivery: the subscription gets the message twice
 //	         delay     per delivery: the attempt starts that much later (core clock)
 //	         throttle  Publish and PublishBatch beyond N a second fail with
-//	                   Throttled (HTTP 400; ThrottlingException in the JSON protocol)
+//	                   Throttled (HTTP 429, as the SNS model says)
 //	         fail      Publish and PublishBatch fail with InternalError (HTTP 500)
 //	stream   throttle  PutRecord, PutRecords and GetRecords beyond N a second fail
 //	                   with ProvisionedThroughputExceededException (HTTP 400)
 //	         fail      the same calls fail with InternalFailure (HTTP 500)
-//	         delay     GetRecords answers that much later
+//	         delay     GetRecords answers that much later (real time)
 //	machine  fail      a Task state's invocation (SQS, SNS, Lambda integration)
 //	                   fails with States.TaskFailed before it is made
 //	         delay     a Task state's invocation starts that much later
@@ -35,7 +35,7 @@
 //	                   (HTTP 400)
 //	route    fail      the route answers 500 {"message":"Internal server error"}
 //	                   without calling its integration
-//	         delay     the route answers that much later
+//	         delay     the route answers that much later (real time)
 //	         throttle  requests beyond N a second get 429 {"message":"Too Many Requests"}
 //
 // A knob that means nothing for a kind (drop on a stream, say) is refused
@@ -464,6 +464,23 @@ func (r *Registry) For(kind Kind, name string) *Rule {
 	return rule
 }
 
+// Active reports whether any policy is in force (one atomic load).
+func (r *Registry) Active() bool { return r != nil && r.active.Load() > 0 }
+
+// Gate draws only throttling and failure for a call on kind/name that
+// carries nothing to drop, duplicate or delay (a receive, a delete).
+func (r *Registry) Gate(kind Kind, name string) Decision {
+	rule := r.For(kind, name)
+	if rule == nil {
+		return Decision{}
+	}
+	return rule.decide(true, false)
+}
+
+// Effects draws only drop, duplicate and delay for one message of a call
+// that Gate already admitted (an entry of a batch).
+func (rule *Rule) Effects() Decision { return rule.decide(false, true) }
+
 // Decide draws what chaos does to one act on kind/name; the zero Decision
 // when no policy is set.
 func (r *Registry) Decide(kind Kind, name string) Decision {
@@ -480,12 +497,17 @@ func (rule *Rule) Policy() Policy { return rule.policy }
 // Decide draws what chaos does to one act. Throttling is checked first (a
 // throttled call is refused before anything else happens), then failure;
 // a call that gets through may be dropped or duplicated and delayed.
-func (rule *Rule) Decide() Decision {
+func (rule *Rule) Decide() Decision { return rule.decide(true, true) }
+
+// Gate draws only throttling and failure for one call.
+func (rule *Rule) Gate() Decision { return rule.decide(true, false) }
+
+func (rule *Rule) decide(gate, effects bool) Decision {
 	p := &rule.policy
 	now := rule.reg.opts.Now()
 	var d Decision
 	rule.mu.Lock()
-	if p.Throttle > 0 {
+	if gate && p.Throttle > 0 {
 		if el := now.Sub(rule.refilled); el > 0 {
 			rule.tokens = math.Min(p.Throttle, rule.tokens+el.Seconds()*p.Throttle)
 			rule.refilled = now
@@ -496,10 +518,10 @@ func (rule *Rule) Decide() Decision {
 			d.Throttle = true
 		}
 	}
-	if !d.Throttle && p.Fail > 0 && rule.rng.Float64() < p.Fail {
+	if gate && !d.Throttle && p.Fail > 0 && rule.rng.Float64() < p.Fail {
 		d.Fail = true
 	}
-	if !d.Throttle && !d.Fail {
+	if !d.Throttle && !d.Fail && effects {
 		if p.Drop > 0 && rule.rng.Float64() < p.Drop {
 			d.Drop = true
 		} else if p.Duplicate > 0 && rule.rng.Float64() < p.Duplicate {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/queue"
 )
 
@@ -34,6 +35,7 @@ type sqsAction func(s *sqsServer, r *sqsRequest) (any, error)
 type sqsServer struct {
 	queues  *queue.Service
 	account string
+	chaos   *chaos.Registry // per-queue chaos (sqs_chaos.go)
 }
 
 var sqsActions = map[string]sqsAction{
@@ -455,7 +457,12 @@ func (s *sqsServer) sendMessage(r *sqsRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.queues.SendMessage(r.ctx, name, in)
+	var res queue.SendResult
+	if rule := s.chaos.For(chaos.Queue, name); rule != nil {
+		res, err = s.sendWithChaos(r, rule.Decide(), name, in)
+	} else {
+		res, err = s.queues.SendMessage(r.ctx, name, in)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -507,7 +514,12 @@ func (s *sqsServer) sendMessageBatch(r *sqsRequest) (any, error) {
 	if len(early) > 0 {
 		batch = dropFailed(batch, early, func(e queue.SendBatchEntry) string { return e.ID })
 	}
-	results, err := s.queues.SendMessageBatch(r.ctx, name, batch)
+	var results []queue.BatchEntryResult[queue.SendResult]
+	if rule := s.chaos.For(chaos.Queue, name); rule != nil {
+		results, err = s.sendBatchWithChaos(r, rule, name, batch)
+	} else {
+		results, err = s.queues.SendMessageBatch(r.ctx, name, batch)
+	}
 	if err != nil {
 		return nil, err
 	}
