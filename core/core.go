@@ -198,6 +198,7 @@ func (c *Core) openMachines() error {
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
 		Region: c.cfg.Region, Account: c.cfg.Account,
 		Integrations: machine.Integrations{Queues: machineQueues{c.queues}, Topics: machineTopics{c}, Functions: machineFunctions{c}},
+		Chaos:        c.chaos,
 	})
 	if err != nil {
 		return err

@@ -47,6 +47,7 @@ func (c *Core) openGateway() error {
 		Region: c.cfg.Region, Account: c.cfg.Account, AnyPort: c.cfg.GatewayAnyPort,
 		Targets: gateway.Targets{Queues: gatewayQueues{c.queues}, Functions: gatewayFunctions{c}, Topics: gatewayTopics{c},
 			Streams: gatewayStreams{c}, Machines: gatewayMachines{c}},
+		Chaos: c.chaos,
 	})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)

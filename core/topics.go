@@ -15,7 +15,7 @@ func (c *Core) openTopics() error {
 	t, err := topic.Open(topic.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
 		Region: c.cfg.Region, Account: c.cfg.Account,
-		Queues: queueSender{c}, Functions: topicFunctions{c},
+		Queues: queueSender{c}, Functions: topicFunctions{c}, Chaos: c.chaos,
 	})
 	if err != nil {
 		return err

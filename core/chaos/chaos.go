@@ -474,12 +474,16 @@ func (r *Registry) Gate(kind Kind, name string) Decision {
 	if rule == nil {
 		return Decision{}
 	}
-	return rule.decide(true, false)
+	return rule.decide(true, true, false)
 }
 
 // Effects draws only drop, duplicate and delay for one message of a call
-// that Gate already admitted (an entry of a batch).
-func (rule *Rule) Effects() Decision { return rule.decide(false, true) }
+// that Gate already admitted (an entry of a batch, a topic delivery).
+func (rule *Rule) Effects() Decision { return rule.decide(false, false, true) }
+
+// Faults draws failure, drop, duplicate and delay but never throttles:
+// for acts inside something already admitted (a state machine's Task).
+func (rule *Rule) Faults() Decision { return rule.decide(false, true, true) }
 
 // Decide draws what chaos does to one act on kind/name; the zero Decision
 // when no policy is set.
@@ -497,17 +501,17 @@ func (rule *Rule) Policy() Policy { return rule.policy }
 // Decide draws what chaos does to one act. Throttling is checked first (a
 // throttled call is refused before anything else happens), then failure;
 // a call that gets through may be dropped or duplicated and delayed.
-func (rule *Rule) Decide() Decision { return rule.decide(true, true) }
+func (rule *Rule) Decide() Decision { return rule.decide(true, true, true) }
 
 // Gate draws only throttling and failure for one call.
-func (rule *Rule) Gate() Decision { return rule.decide(true, false) }
+func (rule *Rule) Gate() Decision { return rule.decide(true, true, false) }
 
-func (rule *Rule) decide(gate, effects bool) Decision {
+func (rule *Rule) decide(throttle, fail, effects bool) Decision {
 	p := &rule.policy
 	now := rule.reg.opts.Now()
 	var d Decision
 	rule.mu.Lock()
-	if gate && p.Throttle > 0 {
+	if throttle && p.Throttle > 0 {
 		if el := now.Sub(rule.refilled); el > 0 {
 			rule.tokens = math.Min(p.Throttle, rule.tokens+el.Seconds()*p.Throttle)
 			rule.refilled = now
@@ -518,7 +522,7 @@ func (rule *Rule) decide(gate, effects bool) Decision {
 			d.Throttle = true
 		}
 	}
-	if gate && !d.Throttle && p.Fail > 0 && rule.rng.Float64() < p.Fail {
+	if fail && !d.Throttle && p.Fail > 0 && rule.rng.Float64() < p.Fail {
 		d.Fail = true
 	}
 	if !d.Throttle && !d.Fail && effects {

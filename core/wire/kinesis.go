@@ -3,11 +3,11 @@ package wire
 import (
 	"context"
 	"errors"
-	"github.com/skyport-dev/skyport/core/chaos"
 	"io"
 	"net/http"
 	"strings"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/stream"
 )
 

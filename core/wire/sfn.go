@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/skyport-dev/skyport/core/chaos"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/machine"
 )
 

@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"github.com/skyport-dev/skyport/core/chaos"
 	"net/http"
 	"net/url"
 	"sort"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/topic"
 )
 
