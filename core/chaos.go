@@ -19,6 +19,7 @@ func ChaosRouteName(api, routeKey string) string { return api + " " + routeKey }
 func (c *Core) openChaos() {
 	c.chaos = chaos.New(chaos.Options{
 		Seed:   c.cfg.ChaosSeed,
+		Now:    c.clock.Now,
 		Exists: c.chaosTargetExists,
 		Events: func(e chaos.Event) {
 			kind, level := event.ChaosActed, event.Info

@@ -41,7 +41,9 @@
 // A knob that means nothing for a kind (drop on a stream, say) is refused
 // by Validate with a reason. Probabilities are fractions from 0 to 1; a
 // delay is a fixed time or a range from which each act draws uniformly;
-// throttle is a token bucket of N requests a second with a burst of N.
+// throttle is a token bucket of N requests a second with a burst of N,
+// refilled on the core clock (a frozen clock never refills it; fast-forward
+// does).
 //
 // Policies live in memory only: they are test-time switches, and a restart
 // that kept a forgotten 100% drop would look like data loss. The activity
@@ -315,7 +317,8 @@ type Event struct {
 // Options configure a registry.
 type Options struct {
 	Seed   uint64           // seeds the random source; 0: a random seed
-	Now    func() time.Time // time for the throttle buckets and event pacing; nil: time.Now
+	Now    func() time.Time // time for the throttle buckets (the core clock); nil: time.Now
+	Wall   func() time.Time // time for pacing act events; nil: time.Now
 	Events func(Event)      // nil: no events
 	// Exists reports whether a resource exists; nil: every resource does.
 	Exists func(Kind, string) bool
@@ -343,6 +346,9 @@ type Registry struct {
 func New(o Options) *Registry {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Wall == nil {
+		o.Wall = time.Now
 	}
 	if o.EventEvery <= 0 {
 		o.EventEvery = time.Second
@@ -385,7 +391,7 @@ func (r *Registry) Set(p Policy) error {
 	k := key{p.Kind, p.Name}
 	seed := r.seed.Add(0x9e3779b97f4a7c15)
 	rule := &Rule{reg: r, policy: p, rng: rand.New(rand.NewPCG(seed, seed^0xda3e39cb94b95bdb)),
-		tokens: p.Throttle, refilled: r.opts.Now(), reported: r.opts.Now()}
+		tokens: p.Throttle, refilled: r.opts.Now(), reported: r.opts.Wall()}
 	r.mu.Lock()
 	if _, had := r.rules[k]; !had {
 		r.active.Add(1)
@@ -545,8 +551,8 @@ func (rule *Rule) decide(throttle, fail, effects bool) Decision {
 				rule.counts[i]++
 			}
 		}
-		if now.Sub(rule.reported) >= rule.reg.opts.EventEvery {
-			summary = rule.summaryLocked(now)
+		if wall := rule.reg.opts.Wall(); wall.Sub(rule.reported) >= rule.reg.opts.EventEvery {
+			summary = rule.summaryLocked(wall)
 		}
 	}
 	rule.mu.Unlock()

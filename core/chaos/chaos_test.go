@@ -174,7 +174,7 @@ func TestThrottleBucketAndDelayRange(t *testing.T) {
 func TestActEventsAreRateLimited(t *testing.T) {
 	now := time.Unix(1000, 0)
 	var acts []string
-	r := New(Options{Seed: 3, Now: func() time.Time { return now }, Events: func(e Event) {
+	r := New(Options{Seed: 3, Wall: func() time.Time { return now }, Events: func(e Event) {
 		if !e.Changed {
 			acts = append(acts, e.Message)
 		}
