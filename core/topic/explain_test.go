@@ -47,3 +47,24 @@ func TestExplainGivesReasonsPerKey(t *testing.T) {
 		t.Errorf("body: %+v", r)
 	}
 }
+
+func TestExampleMessageMatchesThePolicy(t *testing.T) {
+	f := newFixture(t, Config{})
+	for _, c := range []struct{ policy, scope string }{
+		{`{"color":["red"],"size":[{"numeric":[">",5,"<=",9]}],"id":[{"prefix":"ord-"}],"gone":[{"exists":false}],"tier":[{"anything-but":["gold","something-else"]}]}`, "MessageAttributes"},
+		{`{"n":[{"numeric":["<",3]}],"ip":[{"cidr":"10.1.0.0/16"}],"e":[{"exists":true}],"s":[{"suffix":".png"}],"k":[{"equals-ignore-case":"AbC"}]}`, "MessageAttributes"},
+		{`{"order":{"total":[{"numeric":[">=",10]}],"paid":[true],"note":[null]},"kind":[{"anything-but":[1,2]}]}`, "MessageBody"},
+	} {
+		attrs, body, err := f.svc.ExampleMessage(c.policy, c.scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex, err := f.svc.ExplainFilter(c.policy, c.scope, attrs, body)
+		if err != nil || !ex.Matched {
+			t.Errorf("%s: example %v %q does not match: %+v %v", c.policy, attrs, body, ex, err)
+		}
+	}
+	if _, _, err := f.svc.ExampleMessage(`{"a":"b"}`, "MessageAttributes"); err == nil {
+		t.Error("a bad policy gave an example")
+	}
+}
