@@ -68,3 +68,21 @@ func TestExampleMessageMatchesThePolicy(t *testing.T) {
 		t.Error("a bad policy gave an example")
 	}
 }
+
+// TestSubscribeWithBodyScopeAndNestedPolicy: Subscribe given a nested
+// MessageBody policy and its scope together takes them in that scope,
+// whatever order the attribute map yields them in.
+func TestSubscribeWithBodyScopeAndNestedPolicy(t *testing.T) {
+	f := newFixture(t, Config{})
+	arn, err := f.svc.CreateTopic(f.ctx, "scoped", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		_, err := f.svc.Subscribe(f.ctx, arn, "sqs", "arn:aws:sqs:us-east-1:000000000000:q", map[string]string{
+			"FilterPolicy": `{"order":{"total":[{"numeric":[">",100]}]}}`, "FilterPolicyScope": "MessageBody", "RawMessageDelivery": "true"}, true)
+		if err != nil {
+			t.Fatalf("try %d: %v", i, err)
+		}
+	}
+}
