@@ -3,8 +3,8 @@ package app
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"

@@ -69,8 +69,8 @@ func TestPlaygroundExplainsKeyByKey(t *testing.T) {
 		}
 	}
 	want := map[string]verdict{
-		"sqs → big-red color":   {true, `"red" matches "red"`},
-		"sqs → big-red size":    {false, "3 does not match numeric >= 10"},
+		"sqs → big-red color":    {true, `"red" matches "red"`},
+		"sqs → big-red size":     {false, "3 does not match numeric >= 10"},
 		"sqs → paid order.paid":  {true, "true matches true"},
 		"sqs → paid order.total": {true, "250 matches numeric > 100"},
 	}
