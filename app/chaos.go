@@ -24,6 +24,9 @@ import (
 
 func init() {
 	registerInspectorSection(inspectorSection{order: 60, title: "Chaos", build: func(sc sectionContext) fyne.CanvasObject {
+		if sc.kind == APIs {
+			return routeChaos(sc.core, sc.name)
+		}
 		f := newChaosForm(sc.core, sc.kind, sc.name)
 		if f == nil {
 			return nil
@@ -32,8 +35,26 @@ func init() {
 	}})
 }
 
-// chaosKinds maps the GUI's kinds to chaos kinds (API routes are set per
-// route over POST /_skyport/chaos).
+// routeChaos is an API's chaos: one form per route, under its key.
+func routeChaos(c *core.Core, api string) fyne.CanvasObject {
+	if c.Gateway() == nil || api == "" {
+		return nil
+	}
+	a, err := c.Gateway().API(api)
+	if err != nil || len(a.Routes) == 0 {
+		return nil
+	}
+	box := container.NewVBox()
+	for _, r := range a.Routes {
+		f := newChaosFormFor(c, chaos.Route, core.ChaosRouteName(api, r.Key))
+		box.Add(widget.NewLabelWithStyle(r.Key, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
+		box.Add(f.content)
+	}
+	return box
+}
+
+// chaosKinds maps the GUI's kinds to chaos kinds (an API's routes have
+// their own forms, routeChaos).
 var chaosKinds = map[ResourceKind]chaos.Kind{Queues: chaos.Queue, Topics: chaos.Topic, Streams: chaos.Stream, StateMachines: chaos.Machine}
 
 // uiDrafts keeps text typed into rebuilt sections until it is applied,
@@ -66,6 +87,11 @@ func newChaosForm(c *core.Core, k ResourceKind, name string) *chaosForm {
 	if !ok || name == "" || c.Chaos() == nil {
 		return nil
 	}
+	return newChaosFormFor(c, kind, name)
+}
+
+// newChaosFormFor builds the form for one resource of a chaos kind.
+func newChaosFormFor(c *core.Core, kind chaos.Kind, name string) *chaosForm {
 	p, _ := c.Chaos().Get(kind, name)
 	f := &chaosForm{core: c, kind: kind, name: name, sliders: map[string]*widget.Slider{},
 		status: widget.NewLabel(""), problem: widget.NewLabel("")}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,7 +10,10 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/skyport-dev/skyport/core"
 	"github.com/skyport-dev/skyport/core/chaos"
+	"github.com/skyport-dev/skyport/core/clock"
+	"github.com/skyport-dev/skyport/core/gateway"
 	"github.com/skyport-dev/skyport/core/stream"
 )
 
@@ -122,5 +126,55 @@ func TestChaosSectionShowsInTheInspector(t *testing.T) {
 	}
 	if !heading || !status {
 		t.Fatalf("inspector: chaos heading %v, policy shown %v", heading, status)
+	}
+}
+
+func TestChaosSectionForAnAPIHasAFormPerRoute(t *testing.T) {
+	test.NewTempApp(t)
+	c, err := core.Open(core.Config{Memory: true, GatewayAnyPort: true, Clock: clock.NewFrozen(t0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.Queues().CreateQueue(ctx, "orders", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Gateway().CreateAPI(ctx, gateway.API{Name: "shop", Routes: []gateway.Route{
+		{Key: "POST /orders", Integration: gateway.Integration{Type: gateway.Queue, Target: "orders"}},
+		{Key: "GET /health", Integration: gateway.Integration{Type: gateway.Queue, Target: "orders"}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	obj := routeChaos(c, "shop")
+	if obj == nil {
+		t.Fatal("no route chaos for an API with routes")
+	}
+	texts := labelTexts(obj)
+	if !strings.Contains(texts, "|POST /orders|") || !strings.Contains(texts, "|GET /health|") {
+		t.Fatalf("route headings: %s", texts)
+	}
+	var applies []*widget.Button
+	for _, o := range test.LaidOutObjects(obj) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Apply" {
+			applies = append(applies, b)
+		}
+	}
+	var sliders []*widget.Slider
+	for _, o := range test.LaidOutObjects(obj) {
+		if s, ok := o.(*widget.Slider); ok {
+			sliders = append(sliders, s)
+		}
+	}
+	if len(applies) != 2 || len(sliders) != 2 { // a route honours fail only among the sliders
+		t.Fatalf("%d apply buttons, %d sliders", len(applies), len(sliders))
+	}
+	sliders[0].SetValue(100)
+	test.Tap(applies[0])
+	if p, ok := c.Chaos().Get(chaos.Route, "shop POST /orders"); !ok || p.Fail != 1 {
+		t.Fatalf("route policy %+v %v", p, ok)
+	}
+	if _, ok := c.Chaos().Get(chaos.Route, "shop GET /health"); ok {
+		t.Fatal("the other route got the policy")
 	}
 }

@@ -47,8 +47,9 @@
 //
 // Policies live in memory only: they are test-time switches, and a restart
 // that kept a forgotten 100% drop would look like data loss. The activity
-// log shows every change (ChangeEvent) and, at most once a second per
-// resource, a summary of what chaos did (ActEvent).
+// log shows every change and what chaos did: the first act on a resource
+// at once, then at most one summary a second per resource, counting the
+// acts since the last one (told with the next act after the second).
 //
 // The registry is consulted on every request, so the path without policies
 // is a single atomic load and allocates nothing (see BenchmarkNoPolicy).
@@ -391,7 +392,7 @@ func (r *Registry) Set(p Policy) error {
 	k := key{p.Kind, p.Name}
 	seed := r.seed.Add(0x9e3779b97f4a7c15)
 	rule := &Rule{reg: r, policy: p, rng: rand.New(rand.NewPCG(seed, seed^0xda3e39cb94b95bdb)),
-		tokens: p.Throttle, refilled: r.opts.Now(), reported: r.opts.Wall()}
+		tokens: p.Throttle, refilled: r.opts.Now()} // reported zero: the first act is told at once
 	r.mu.Lock()
 	if _, had := r.rules[k]; !had {
 		r.active.Add(1)
