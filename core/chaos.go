@@ -1,11 +1,24 @@
 package core
 
 import (
+	"context"
 	"strings"
 
 	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/queue"
 )
+
+// sendQueue sends one message through the queue's chaos policy, if it has
+// one: every producer inside the core (topic deliveries, state machine
+// Tasks, API routes, function destinations) goes through it, as SDK sends
+// do on the wire.
+func sendQueue(ctx context.Context, q *queue.Service, reg *chaos.Registry, name string, in queue.SendInput) (queue.SendResult, error) {
+	if rule := reg.For(chaos.Queue, name); rule != nil {
+		return q.SendChaos(ctx, name, rule.Decide(), in)
+	}
+	return q.SendMessage(ctx, name, in)
+}
 
 // Chaos returns the per-resource chaos policies (see package chaos). The
 // services consult it on their delivery paths; the GUI and

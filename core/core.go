@@ -197,7 +197,7 @@ func (c *Core) openMachines() error {
 	m, err := machine.Open(machine.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
 		Region: c.cfg.Region, Account: c.cfg.Account,
-		Integrations: machine.Integrations{Queues: machineQueues{c.queues}, Topics: machineTopics{c}, Functions: machineFunctions{c}},
+		Integrations: machine.Integrations{Queues: machineQueues{c.queues, c.chaos}, Topics: machineTopics{c}, Functions: machineFunctions{c}},
 		Chaos:        c.chaos,
 	})
 	if err != nil {

@@ -53,7 +53,7 @@ func (q queueSender) SendToQueue(ctx context.Context, arn string, m topic.QueueM
 			in.MessageAttributes[k] = queue.MessageAttribute{DataType: a.DataType, StringValue: a.StringValue, BinaryValue: a.BinaryValue}
 		}
 	}
-	_, err := q.c.queues.SendMessage(ctx, name, in)
+	_, err := sendQueue(ctx, q.c.queues, q.c.chaos, name, in)
 	if err == nil {
 		return nil
 	}

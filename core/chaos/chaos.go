@@ -5,7 +5,9 @@
 // A Policy names one resource (kind and name) and its knobs. What each knob
 // means depends on the kind:
 //
-//	queue    drop      a send is acknowledged (a message id and MD5s come back)
+//	queue    (sends from SDKs and from inside the core alike: topic deliveries,
+//	         state machine Tasks, API routes)
+//	         drop      a send is acknowledged (a message id and MD5s come back)
 //	                   but the message is discarded: loss between producer and queue
 //	         duplicate the message is stored twice (a FIFO queue deduplicates the
 //	                   copy within its 5-minute window, as SQS would)

@@ -459,7 +459,7 @@ func (s *sqsServer) sendMessage(r *sqsRequest) (any, error) {
 	}
 	var res queue.SendResult
 	if rule := s.chaos.For(chaos.Queue, name); rule != nil {
-		res, err = s.sendWithChaos(r, rule.Decide(), name, in)
+		res, err = s.queues.SendChaos(r.ctx, name, rule.Decide(), in)
 	} else {
 		res, err = s.queues.SendMessage(r.ctx, name, in)
 	}
@@ -516,7 +516,7 @@ func (s *sqsServer) sendMessageBatch(r *sqsRequest) (any, error) {
 	}
 	var results []queue.BatchEntryResult[queue.SendResult]
 	if rule := s.chaos.For(chaos.Queue, name); rule != nil {
-		results, err = s.sendBatchWithChaos(r, rule, name, batch)
+		results, err = s.queues.SendBatchChaos(r.ctx, name, rule, batch)
 	} else {
 		results, err = s.queues.SendMessageBatch(r.ctx, name, batch)
 	}
