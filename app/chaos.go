@@ -58,7 +58,9 @@ func routeChaos(c *core.Core, api string) fyne.CanvasObject {
 var chaosKinds = map[ResourceKind]chaos.Kind{Queues: chaos.Queue, Topics: chaos.Topic, Streams: chaos.Stream, StateMachines: chaos.Machine}
 
 // uiDrafts keeps text typed into rebuilt sections until it is applied,
-// keyed by section, resource and field. UI thread only.
+// keyed by section, resource and field. UI thread only. It is package
+// state because the inspector builds sections from a sectionContext that
+// has no place for it; the app has one main window, so one store serves.
 var uiDrafts = map[string]string{}
 
 // chaosForm is one build of the section.

@@ -135,6 +135,8 @@ func TestChaosEndpoint(t *testing.T) {
 func TestChaosQueueDropDuplicate(t *testing.T) {
 	e := start(t, core.Config{})
 	url := e.createQueue(t, "orders", nil)
+	events := e.core.Events(256)
+	defer events.Close()
 	e.setChaos(t, chaos.Policy{Kind: chaos.Queue, Name: "orders", Drop: 1})
 	attrs := map[string]types.MessageAttributeValue{"k": {DataType: aws.String("String"), StringValue: aws.String("v")}}
 	for i := range 5 {
@@ -150,6 +152,21 @@ func TestChaosQueueDropDuplicate(t *testing.T) {
 		t.Fatalf("dropped batch: %+v %v", batch, err)
 	}
 	e.queueEmpty(t, url)
+	// The activity log hears of it: the first drop at once.
+	for deadline := time.After(5 * time.Second); ; {
+		select {
+		case ev := <-events.C:
+			if ev.Kind != event.ChaosActed {
+				continue
+			}
+			if ev.Resource != "orders" || ev.Message != "chaos on queue orders: dropped 1" {
+				t.Fatalf("act event %+v", ev)
+			}
+		case <-deadline:
+			t.Fatal("no chaos.acted event")
+		}
+		break
+	}
 	if _, err := e.sqs.SendMessage(e.ctx, &sqs.SendMessageInput{QueueUrl: aws.String(e.srv.URL() + "/000000000000/nope"), MessageBody: aws.String("x")}); err == nil {
 		t.Fatal("send to a missing queue succeeded")
 	}
