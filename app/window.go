@@ -91,7 +91,9 @@ func newMainWindow(a fyne.App, c *core.Core, endpoint string, do func(func())) *
 	m.splitTree.SetOffset(st.splitTree)
 	m.splitInspector.SetOffset(st.splitInspector)
 	m.win.SetMaster()
-	m.win.SetMainMenu(newWorkspaceFiles(m).menu)
+	menu := newWorkspaceFiles(m).menu
+	menu.Items = append(menu.Items, m.helpMenu())
+	m.win.SetMainMenu(menu)
 	m.win.SetOnClosed(m.closed)
 	m.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { m.app.Quit() })

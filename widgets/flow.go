@@ -130,6 +130,9 @@ type FlowCanvas struct {
 	focused  bool
 	batching int  // Batch depth: refreshes wait until it is back to 0
 	pending  bool // a refresh was asked for during a batch
+
+	pulses map[string]float32 // edges with a pulse travelling: its progress, 0..1
+	rend   *flowRenderer      // set when the renderer is made, for pulses
 }
 
 // Batch runs fn and refreshes the canvas once afterwards, however many
