@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/event"
 	"github.com/skyport-dev/skyport/core/function"
@@ -63,6 +64,9 @@ type Config struct {
 	FIFOQuotas bool
 	// StoreFaults, when set, injects storage failures (tests, chaos runs).
 	StoreFaults *store.Faults
+	// ChaosSeed seeds the chaos policies' random source (0: random), so a
+	// test with fractional knobs is repeatable.
+	ChaosSeed uint64
 }
 
 // StreamOptions tunes the stream service (all off by default).
@@ -86,6 +90,7 @@ type Core struct {
 
 	functions *function.Service
 	gateway   *gateway.Service
+	chaos     *chaos.Registry
 
 	monitor monitorState // live metric history for the GUI (monitoring.go)
 
@@ -136,6 +141,7 @@ func Open(cfg Config) (*Core, error) {
 	}
 	c.store = st
 	c.registerCoreMetrics()
+	c.openChaos()
 	if err := c.openServices(); err != nil {
 		st.Close()
 		return nil, err
@@ -201,7 +207,8 @@ func (c *Core) openMachines() error {
 	m, err := machine.Open(machine.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
 		Region: c.cfg.Region, Account: c.cfg.Account,
-		Integrations: machine.Integrations{Queues: machineQueues{c.queues}, Topics: machineTopics{c}, Functions: machineFunctions{c}},
+		Integrations: machine.Integrations{Queues: machineQueues{c.queues, c.chaos}, Topics: machineTopics{c}, Functions: machineFunctions{c}},
+		Chaos:        c.chaos,
 	})
 	if err != nil {
 		return err

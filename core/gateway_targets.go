@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/gateway"
 	"github.com/skyport-dev/skyport/core/queue"
 )
 
 // gatewayQueues lets API routes send to queues (gateway.QueueSender).
-type gatewayQueues struct{ q *queue.Service }
+type gatewayQueues struct {
+	q     *queue.Service
+	chaos *chaos.Registry
+}
 
 func (g gatewayQueues) SendMessage(ctx context.Context, name string, m gateway.QueueMessage) (gateway.QueueReceipt, error) {
 	in := queue.SendInput{Body: m.Body, DelaySeconds: m.DelaySeconds, MessageGroupID: m.GroupID, MessageDeduplicationID: m.DeduplicationID}
@@ -21,7 +25,7 @@ func (g gatewayQueues) SendMessage(ctx context.Context, name string, m gateway.Q
 			in.MessageAttributes[k] = queue.MessageAttribute{DataType: "String", StringValue: v}
 		}
 	}
-	res, err := g.q.SendMessage(ctx, name, in)
+	res, err := sendQueue(ctx, g.q, g.chaos, name, in)
 	if err != nil {
 		var qe *queue.Error
 		if errors.As(err, &qe) {
@@ -45,8 +49,9 @@ func (c *Core) openGateway() error {
 	g, err := gateway.Open(gateway.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
 		Region: c.cfg.Region, Account: c.cfg.Account, AnyPort: c.cfg.GatewayAnyPort,
-		Targets: gateway.Targets{Queues: gatewayQueues{c.queues}, Functions: gatewayFunctions{c}, Topics: gatewayTopics{c},
+		Targets: gateway.Targets{Queues: gatewayQueues{c.queues, c.chaos}, Functions: gatewayFunctions{c}, Topics: gatewayTopics{c},
 			Streams: gatewayStreams{c}, Machines: gatewayMachines{c}},
+		Chaos: c.chaos,
 	})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)

@@ -6,13 +6,17 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/machine"
 	"github.com/skyport-dev/skyport/core/queue"
 )
 
 // machineQueues lets state machines send to queues
 // (arn:aws:states:::sqs:sendMessage).
-type machineQueues struct{ q *queue.Service }
+type machineQueues struct {
+	q     *queue.Service
+	chaos *chaos.Registry
+}
 
 // SendMessage sends to the queue named by a queue URL (or a queue ARN).
 func (m machineQueues) SendMessage(ctx context.Context, queueURL string, msg machine.OutgoingMessage) (machine.SentMessage, error) {
@@ -24,7 +28,7 @@ func (m machineQueues) SendMessage(ctx context.Context, queueURL string, msg mac
 			in.MessageAttributes[k] = queue.MessageAttribute{DataType: a.DataType, StringValue: a.StringValue, BinaryValue: a.BinaryValue}
 		}
 	}
-	res, err := m.q.SendMessage(ctx, name, in)
+	res, err := sendQueue(ctx, m.q, m.chaos, name, in)
 	if err != nil {
 		var qe *queue.Error
 		if errors.As(err, &qe) {

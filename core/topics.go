@@ -15,7 +15,7 @@ func (c *Core) openTopics() error {
 	t, err := topic.Open(topic.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
 		Region: c.cfg.Region, Account: c.cfg.Account,
-		Queues: queueSender{c}, Functions: topicFunctions{c},
+		Queues: queueSender{c}, Functions: topicFunctions{c}, Chaos: c.chaos,
 	})
 	if err != nil {
 		return err
@@ -53,7 +53,7 @@ func (q queueSender) SendToQueue(ctx context.Context, arn string, m topic.QueueM
 			in.MessageAttributes[k] = queue.MessageAttribute{DataType: a.DataType, StringValue: a.StringValue, BinaryValue: a.BinaryValue}
 		}
 	}
-	_, err := q.c.queues.SendMessage(ctx, name, in)
+	_, err := sendQueue(ctx, q.c.queues, q.c.chaos, name, in)
 	if err == nil {
 		return nil
 	}

@@ -54,6 +54,11 @@ const (
 	// shows a banner until StorageRecovered.
 	StorageFault     Kind = "storage.fault"
 	StorageRecovered Kind = "storage.recovered"
+	// ChaosChanged: a chaos policy was set or cleared on a resource;
+	// ChaosActed: chaos dropped, duplicated, delayed, throttled or failed
+	// something (a summary, at most once a second per resource).
+	ChaosChanged Kind = "chaos.changed"
+	ChaosActed   Kind = "chaos.acted"
 )
 
 // Kinds of events the topic service emits.

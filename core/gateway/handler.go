@@ -141,6 +141,9 @@ func (s *Service) handle(r *http.Request, c *compiled) (*inbound, *routeRT, *res
 	if resp := s.admit(c, rt, in); resp != nil {
 		return in, rt, s.finish(c, r, resp)
 	}
+	if resp := s.chaosRoute(r.Context(), c, rt); resp != nil {
+		return in, rt, s.finish(c, r, resp)
+	}
 	cc := rt.route.Cache
 	useCache := cc != nil && cacheable(r.Method)
 	var key string

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dgraph-io/ristretto/v2"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/event"
 	"github.com/skyport-dev/skyport/core/metrics"
@@ -35,6 +36,7 @@ type Config struct {
 	CacheBytes int64             // response cache budget; 0 means 64 MiB
 	Targets    Targets           // integration targets; more can be wired later with SetTargets
 	HTTPClient *http.Client      // for HTTP proxy integrations; nil: a default client
+	Chaos      *chaos.Registry   // per-route chaos (chaos.go); nil: none
 }
 
 // Service holds every API, its listener and its serving state.

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/event"
 	"github.com/skyport-dev/skyport/core/metrics"
@@ -35,6 +36,7 @@ type Config struct {
 	Region       string            // for ARNs; "us-east-1" when empty
 	Account      string            // for ARNs; "000000000000" when empty
 	Integrations Integrations      // services Task states reach
+	Chaos        *chaos.Registry   // fails or delays Task invocations (chaos.go); nil: none
 
 	// MaxExpressTransitions bounds the states one Express execution may
 	// enter (runaway loops); 0 means 1,000,000.

@@ -96,6 +96,9 @@ func (s *stateRun) callResource(ctx context.Context, res resource, params any, t
 	if s.r.inspect != nil && s.r.inspect.mock != nil {
 		return s.r.inspect.mock.result()
 	}
+	if err := s.r.chaosTask(ctx, s.st.Name); err != nil {
+		return nil, err
+	}
 	var pending *pendingTask
 	if token != "" {
 		pending = s.r.svc.registerToken(token, s.r.ex.Arn)

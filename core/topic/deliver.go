@@ -146,6 +146,13 @@ func (l *lane) run(d *delivery) {
 	pace := d.sub.pace
 	d.sub.mu.Unlock()
 	pace.wait(s.clock, s.done)
+	if !s.chaosFirst(d) {
+		if !s.closed() {
+			s.finish(d)
+			l.done(d)
+		}
+		return
+	}
 	select {
 	case s.slots <- struct{}{}:
 	case <-s.done:

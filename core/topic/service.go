@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/event"
 	"github.com/skyport-dev/skyport/core/metrics"
@@ -38,6 +39,9 @@ type Config struct {
 	Endpoint func() string
 	// Workers bounds the delivery attempts running at once; 0 means 256.
 	Workers int
+	// Chaos drops, duplicates or delays deliveries of topics with a
+	// policy (chaos.go); nil: none.
+	Chaos *chaos.Registry
 }
 
 // Service is the topic service: every topic and subscription of the store,

@@ -46,8 +46,8 @@ func (s *Service) subscribe(ctx context.Context, topicARN, protocol, endpoint st
 		return "", err
 	}
 	probe := &subscription{protocol: protocol, topic: t}
-	for k, v := range attrs {
-		if err := s.applySubAttr(probe, k, v, true); err != nil {
+	for _, k := range subscribeOrder(attrs) {
+		if err := s.applySubAttr(probe, k, attrs[k], true); err != nil {
 			return "", err
 		}
 	}
@@ -63,8 +63,8 @@ func (s *Service) subscribe(ctx context.Context, topicARN, protocol, endpoint st
 	}
 	sub := &subscription{arn: topicARN + ":" + newUUID(), topic: t, protocol: protocol, endpoint: endpoint,
 		attrs: map[string]string{}, confirmCh: make(chan struct{})}
-	for k, v := range attrs {
-		if err := s.applySubAttr(sub, k, v, true); err != nil {
+	for _, k := range subscribeOrder(attrs) {
+		if err := s.applySubAttr(sub, k, attrs[k], true); err != nil {
 			return "", err
 		}
 	}
@@ -167,6 +167,23 @@ func arnResource(arn, service string) (string, bool) {
 		return "", false
 	}
 	return parts[5], true
+}
+
+// subscribeOrder lists Subscribe's attribute names with FilterPolicyScope
+// before FilterPolicy, so that a MessageBody policy given with its scope
+// compiles in that scope whatever the map's order.
+func subscribeOrder(attrs map[string]string) []string {
+	names := make([]string, 0, len(attrs))
+	for k := range attrs {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if (names[i] == "FilterPolicyScope") != (names[j] == "FilterPolicyScope") {
+			return names[i] == "FilterPolicyScope"
+		}
+		return names[i] < names[j]
+	})
+	return names
 }
 
 // applySubAttr validates and applies one attribute to sub (which is not

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/stream"
 )
 
@@ -26,6 +27,7 @@ const (
 // kinesisServer binds the actions to the stream service.
 type kinesisServer struct {
 	streams *stream.Service
+	chaos   *chaos.Registry // per-stream chaos (kinesis_chaos.go)
 	closing <-chan struct{} // closed when the listener shuts down: subscriptions end
 }
 
@@ -64,6 +66,12 @@ func (k *kinesisServer) serve(w http.ResponseWriter, req *http.Request, action s
 	if action == subscribeToShard {
 		k.subscribe(w, req, p, useCBOR)
 		return
+	}
+	if k.chaos.Active() {
+		if err := k.kinesisChaos(req.Context(), action, p); err != nil {
+			writeKinesisError(w, useCBOR, kinesisWireError(err))
+			return
+		}
 	}
 	result, err := run(k, &kreq{ctx: req.Context(), p: p})
 	if err != nil {

@@ -32,17 +32,20 @@ type Router struct {
 // (used in /health and in queue URLs).
 func NewRouter(c *core.Core, url func() string) *Router {
 	r := &Router{core: c, url: url, mux: http.NewServeMux(),
-		sqs:     &sqsServer{queues: c.Queues(), account: c.Account()},
-		sfn:     &sfnServer{machines: c.Machines()},
+		sqs:     &sqsServer{queues: c.Queues(), account: c.Account(), chaos: c.Chaos()},
+		sfn:     &sfnServer{machines: c.Machines(), chaos: c.Chaos()},
 		closing: make(chan struct{})}
-	r.kin = &kinesisServer{streams: c.Streams(), closing: r.closing}
-	r.sns = &snsServer{topics: c.Topics()}
+	r.kin = &kinesisServer{streams: c.Streams(), closing: r.closing, chaos: c.Chaos()}
+	r.sns = &snsServer{topics: c.Topics(), chaos: c.Chaos()}
 	c.Topics().SetEndpoint(url)
 	r.mux.HandleFunc("GET "+topic.SigningCertPath, r.sns.signingCert)
 	r.mux.HandleFunc("GET /health", r.health)
 	r.mux.HandleFunc("GET /metrics", r.metrics)
 	r.mux.HandleFunc("GET /_skyport/clock", r.clockState)
 	r.mux.HandleFunc("POST /_skyport/clock/advance", r.clockAdvance)
+	r.mux.HandleFunc("GET /_skyport/chaos", r.chaosList)
+	r.mux.HandleFunc("POST /_skyport/chaos", r.chaosSet)
+	r.mux.HandleFunc("DELETE /_skyport/chaos", r.chaosClear)
 	return r
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/machine"
 )
 
@@ -35,6 +36,7 @@ const maxSFNBody = 4 << 20
 
 type sfnServer struct {
 	machines *machine.Service
+	chaos    *chaos.Registry // per-machine chaos (sfn_chaos.go)
 }
 
 type sfnAction func(s *sfnServer, ctx context.Context, body []byte) (any, error)
@@ -97,7 +99,10 @@ func sfnWireError(err error) *Error {
 	var me *machine.Error
 	var de *machine.DefinitionError
 	var pe *paramError
+	var we *Error
 	switch {
+	case errors.As(err, &we):
+		return we
 	case errors.As(err, &de):
 		return &Error{Code: string(machine.InvalidDefinition), Status: http.StatusBadRequest, Message: de.Error()}
 	case errors.As(err, &me):
@@ -358,6 +363,9 @@ func (s *sfnServer) decodeStart(body []byte) (machine.StartInput, error) {
 		return machine.StartInput{}, err
 	}
 	arn, testCase, _ := strings.Cut(in.StateMachineArn, "#") // Step Functions Local: ARN#TestCase runs a mock test case
+	if err := s.sfnChaos(arn); err != nil {
+		return machine.StartInput{}, err
+	}
 	return machine.StartInput{StateMachineArn: arn, Name: in.Name, Input: in.Input, TestCase: testCase}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sort"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/topic"
 )
 
@@ -26,6 +27,7 @@ const snsXMLNamespace = "http://sns.amazonaws.com/doc/2010-03-31/"
 // snsServer binds the actions to the topic service.
 type snsServer struct {
 	topics *topic.Service
+	chaos  *chaos.Registry // per-topic chaos (sns_chaos.go)
 }
 
 // snsRequest is one decoded SNS call.
@@ -64,6 +66,12 @@ func (s *snsServer) serveQuery(w http.ResponseWriter, req *http.Request, form ur
 		writeXMLError(w, &Error{Code: "InvalidAction", Status: http.StatusBadRequest,
 			Message: "The action " + action + " is not valid for this endpoint."})
 		return
+	}
+	if s.chaos.Active() {
+		if e := s.snsChaos(action, form); e != nil {
+			writeXMLError(w, e)
+			return
+		}
 	}
 	result, err := run(s, &snsRequest{ctx: req.Context(), p: formParams{form: form}})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/queue"
 )
 
@@ -34,6 +35,7 @@ type sqsAction func(s *sqsServer, r *sqsRequest) (any, error)
 type sqsServer struct {
 	queues  *queue.Service
 	account string
+	chaos   *chaos.Registry // per-queue chaos (sqs_chaos.go)
 }
 
 var sqsActions = map[string]sqsAction{
@@ -49,11 +51,11 @@ var sqsActions = map[string]sqsAction{
 	"PurgeQueue":                   (*sqsServer).purgeQueue,
 	"SendMessage":                  (*sqsServer).sendMessage,
 	"SendMessageBatch":             (*sqsServer).sendMessageBatch,
-	"ReceiveMessage":               (*sqsServer).receiveMessage,
-	"DeleteMessage":                (*sqsServer).deleteMessage,
-	"DeleteMessageBatch":           (*sqsServer).deleteMessageBatch,
-	"ChangeMessageVisibility":      (*sqsServer).changeMessageVisibility,
-	"ChangeMessageVisibilityBatch": (*sqsServer).changeMessageVisibilityBatch,
+	"ReceiveMessage":               chaosGated((*sqsServer).receiveMessage),
+	"DeleteMessage":                chaosGated((*sqsServer).deleteMessage),
+	"DeleteMessageBatch":           chaosGated((*sqsServer).deleteMessageBatch),
+	"ChangeMessageVisibility":      chaosGated((*sqsServer).changeMessageVisibility),
+	"ChangeMessageVisibilityBatch": chaosGated((*sqsServer).changeMessageVisibilityBatch),
 	"ListDeadLetterSourceQueues":   (*sqsServer).listDeadLetterSourceQueues,
 	"StartMessageMoveTask":         (*sqsServer).startMessageMoveTask,
 	"ListMessageMoveTasks":         (*sqsServer).listMessageMoveTasks,
@@ -455,7 +457,12 @@ func (s *sqsServer) sendMessage(r *sqsRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.queues.SendMessage(r.ctx, name, in)
+	var res queue.SendResult
+	if rule := s.chaos.For(chaos.Queue, name); rule != nil {
+		res, err = s.queues.SendChaos(r.ctx, name, rule.Decide(), in)
+	} else {
+		res, err = s.queues.SendMessage(r.ctx, name, in)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -507,7 +514,12 @@ func (s *sqsServer) sendMessageBatch(r *sqsRequest) (any, error) {
 	if len(early) > 0 {
 		batch = dropFailed(batch, early, func(e queue.SendBatchEntry) string { return e.ID })
 	}
-	results, err := s.queues.SendMessageBatch(r.ctx, name, batch)
+	var results []queue.BatchEntryResult[queue.SendResult]
+	if rule := s.chaos.For(chaos.Queue, name); rule != nil {
+		results, err = s.queues.SendBatchChaos(r.ctx, name, rule, batch)
+	} else {
+		results, err = s.queues.SendMessageBatch(r.ctx, name, batch)
+	}
 	if err != nil {
 		return nil, err
 	}
