@@ -45,6 +45,7 @@ type MainWindow struct {
 	sampler  *time.Ticker              // feeds the nodes' sparklines; nil in tests
 	editors  map[string]*machineEditor // open state-machine editor tabs by name
 	copyDone *time.Timer               // restores the copy button's icon
+	files    *workspaceFiles           // the File menu and the open workspace
 }
 
 // NewMainWindow builds the main window of a, showing core c whose AWS
@@ -91,9 +92,11 @@ func newMainWindow(a fyne.App, c *core.Core, endpoint string, do func(func())) *
 	m.splitTree.SetOffset(st.splitTree)
 	m.splitInspector.SetOffset(st.splitInspector)
 	m.win.SetMaster()
-	menu := newWorkspaceFiles(m).menu
+	m.files = newWorkspaceFiles(m)
+	menu := m.files.menu
 	menu.Items = append(menu.Items, m.helpMenu())
 	m.win.SetMainMenu(menu)
+	registerMenuShortcuts(m.win.Canvas(), menu)
 	m.win.SetOnClosed(m.closed)
 	m.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { m.app.Quit() })
@@ -180,6 +183,7 @@ func (m *MainWindow) closed() {
 		m.sampler.Stop()
 	}
 	m.closeEditors()
+	m.files.stopTraffic()
 	m.bridge.stop()
 	if m.copyDone != nil {
 		m.copyDone.Stop()

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/storage"
 
 	"github.com/skyport-dev/skyport/core/flow"
@@ -25,21 +27,26 @@ type workspaceFiles struct {
 	doc    *flow.Document
 	recent *fyne.MenuItem
 	menu   *fyne.MainMenu
+
+	traffic     *flow.DemoTraffic // running demo traffic, nil when none
+	trafficItem *fyne.MenuItem    // File → Demo traffic, checked while it runs
 }
 
 // newWorkspaceFiles builds the File menu of m's window.
 func newWorkspaceFiles(m *MainWindow) *workspaceFiles {
 	f := &workspaceFiles{m: m, doc: flow.NewDocument()}
 	f.recent = fyne.NewMenuItem("Open recent", nil)
+	f.trafficItem = fyne.NewMenuItem("Demo traffic", f.toggleTraffic)
 	file := fyne.NewMenu("File",
-		fyne.NewMenuItem("New workspace", f.newDocument),
-		fyne.NewMenuItem("Open…", f.showOpen),
+		withShortcut(fyne.NewMenuItem("New workspace", f.newDocument), fyne.KeyN, 0),
+		withShortcut(fyne.NewMenuItem("Open…", f.showOpen), fyne.KeyO, 0),
 		f.recent,
 		fyne.NewMenuItem("Open demo", f.openDemo),
-		fyne.NewMenuItem("Import template or ASL…", f.showImport),
+		f.trafficItem,
+		withShortcut(fyne.NewMenuItem("Import template or ASL…", f.showImport), fyne.KeyI, 0),
 		fyne.NewMenuItemSeparator(),
-		fyne.NewMenuItem("Save", f.save),
-		fyne.NewMenuItem("Save as…", f.showSaveAs),
+		withShortcut(fyne.NewMenuItem("Save", f.save), fyne.KeyS, 0),
+		withShortcut(fyne.NewMenuItem("Save as…", f.showSaveAs), fyne.KeyS, fyne.KeyModifierShift),
 	)
 	f.menu = fyne.NewMainMenu(file)
 	f.refreshRecent()
@@ -74,12 +81,45 @@ func (f *workspaceFiles) showTitle() {
 }
 
 func (f *workspaceFiles) newDocument() {
+	f.stopTraffic()
 	f.doc = flow.NewDocument()
 	f.showTitle()
 }
 
+// toggleTraffic starts or stops the demo's traffic (File → Demo traffic).
+func (f *workspaceFiles) toggleTraffic() {
+	if f.traffic != nil {
+		f.stopTraffic()
+		return
+	}
+	f.startTraffic()
+}
+
+// startTraffic drives the demo's API, stream and queues five times a
+// second, so its nodes, edges and charts show messages flowing.
+func (f *workspaceFiles) startTraffic() {
+	if f.traffic != nil {
+		return
+	}
+	f.traffic = flow.StartDemoTraffic(f.m.core, 200*time.Millisecond)
+	f.trafficItem.Checked = true
+	f.menu.Refresh()
+}
+
+// stopTraffic ends the demo traffic if it runs.
+func (f *workspaceFiles) stopTraffic() {
+	if f.traffic == nil {
+		return
+	}
+	f.traffic.Stop()
+	f.traffic = nil
+	f.trafficItem.Checked = false
+	f.menu.Refresh()
+}
+
 // open loads a workspace file and applies it to the core.
 func (f *workspaceFiles) open(path string) error {
+	f.stopTraffic()
 	if _, err := f.doc.Open(context.Background(), f.m.core, path); err != nil {
 		f.fail("Open", err)
 		return err
@@ -97,6 +137,7 @@ func (f *workspaceFiles) openDemo() {
 	}
 	f.doc = doc
 	f.showTitle()
+	f.startTraffic() // a first-time user opens the demo to watch it work
 }
 
 // importFile reads a CloudFormation/SAM template or an ASL file, applies
@@ -190,4 +231,32 @@ func (f *workspaceFiles) showSaveAs() {
 	}, f.m.win)
 	d.SetFileName("workspace.skyport.yaml")
 	d.Show()
+}
+
+// withShortcut gives item the shortcut Ctrl (⌘ on macOS) + extra + key,
+// shown in the menu; registerMenuShortcuts makes the window obey it.
+func withShortcut(item *fyne.MenuItem, key fyne.KeyName, extra fyne.KeyModifier) *fyne.MenuItem {
+	item.Shortcut = &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault | extra}
+	return item
+}
+
+// registerMenuShortcuts adds every menu item's shortcut to c. Only macOS's
+// native menus handle shortcuts by themselves; elsewhere the window must.
+func registerMenuShortcuts(c fyne.Canvas, menu *fyne.MainMenu) {
+	var walk func(items []*fyne.MenuItem)
+	walk = func(items []*fyne.MenuItem) {
+		for _, it := range items {
+			if it.ChildMenu != nil {
+				walk(it.ChildMenu.Items)
+			}
+			if it.Shortcut == nil || it.Action == nil {
+				continue
+			}
+			action := it.Action
+			c.AddShortcut(it.Shortcut, func(fyne.Shortcut) { action() })
+		}
+	}
+	for _, m := range menu.Items {
+		walk(m.Items)
+	}
 }

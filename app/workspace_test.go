@@ -5,6 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/skyport-dev/skyport/core/flow"
 )
@@ -16,7 +20,7 @@ func TestWorkspaceFileMenu(t *testing.T) {
 	for _, it := range f.menu.Items[0].Items {
 		labels = append(labels, it.Label)
 	}
-	if got := strings.Join(labels, "|"); got != "New workspace|Open…|Open recent|Open demo|Import template or ASL…||Save|Save as…" {
+	if got := strings.Join(labels, "|"); got != "New workspace|Open…|Open recent|Open demo|Demo traffic|Import template or ASL…||Save|Save as…" {
 		t.Fatalf("File menu %q", got)
 	}
 
@@ -78,5 +82,61 @@ func TestWorkspaceImportReportsOmissions(t *testing.T) {
 	}
 	if !c.Queues().QueueExists("from-cfn") || len(rep.Unsupported) != 1 || rep.Unsupported[0].LogicalID != "B" {
 		t.Fatalf("import: %+v", rep)
+	}
+}
+
+// Opening the demo starts its traffic (File → Demo traffic is checked and
+// messages flow); the menu item stops it, and opening another workspace or
+// a new one stops it too.
+func TestDemoTrafficFromTheFileMenu(t *testing.T) {
+	_, c, m, _ := newTestWindow(t)
+	f := m.files
+	f.openDemo()
+	if f.traffic == nil || !f.trafficItem.Checked {
+		t.Fatal("opening the demo did not start its traffic")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for f.traffic.Stats().Orders < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no orders sent: %+v", f.traffic.Stats())
+		}
+		time.Sleep(20 * time.Millisecond) // polling the driver's counters
+	}
+	if s := f.traffic.Stats(); s.Failures != 0 {
+		t.Fatalf("demo traffic failed: %+v", s)
+	}
+	f.trafficItem.Action() // File → Demo traffic
+	if f.traffic != nil || f.trafficItem.Checked {
+		t.Fatal("the menu item did not stop the traffic")
+	}
+	f.trafficItem.Action()
+	if f.traffic == nil {
+		t.Fatal("the menu item did not start the traffic again")
+	}
+	f.newDocument()
+	if f.traffic != nil || f.trafficItem.Checked {
+		t.Fatal("a new workspace kept the demo traffic running")
+	}
+	if !c.Queues().QueueExists("orders-priority") {
+		t.Fatal("demo queues missing")
+	}
+}
+
+// The File menu's shortcuts work in the window: Ctrl+N starts a new
+// workspace (the title says so).
+func TestFileMenuShortcuts(t *testing.T) {
+	_, _, m, _ := newTestWindow(t)
+	m.files.openDemo()
+	m.files.stopTraffic()
+	if !strings.Contains(m.Window().Title(), "demo") {
+		t.Fatalf("title after the demo: %q", m.Window().Title())
+	}
+	sc, ok := m.Window().Canvas().(interface{ TypedShortcut(fyne.Shortcut) })
+	if !ok {
+		t.Fatal("the test canvas takes no shortcuts")
+	}
+	sc.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault})
+	if strings.Contains(m.Window().Title(), "demo") {
+		t.Fatalf("Ctrl+N did not start a new workspace: %q", m.Window().Title())
 	}
 }
