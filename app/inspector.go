@@ -27,6 +27,16 @@ type inspector struct {
 
 	selKind ResourceKind
 	selName string
+
+	view    inspectView // the selected resource's form, kept while it stays selected
+	viewKey string      // kind and name the view was built for
+
+	// openTab shows a tab in the center (the message browser); nil opens
+	// it in a window of its own.
+	openTab func(*container.TabItem)
+	// openExecution shows an execution a Start execution action started
+	// (the machine's editor tab); nil shows it in a dialog.
+	openExecution func(machineName, arn string)
 }
 
 func newInspector(c *core.Core, endpoint string, copyText func(string)) *inspector {
@@ -88,11 +98,15 @@ func (in *inspector) refresh() {
 	if in.selName == "" {
 		return
 	}
-	switch in.selKind {
-	case Queues:
-		if in.core.Queues().QueueExists(in.selName) {
-			in.details.Add(queueDetails(in.core.Queues(), in.endpoint.Text, in.core.Account(), in.selName, in.copyText))
-		}
+	key := leafUID(in.selKind, in.selName)
+	switch {
+	case in.view == nil || in.viewKey != key:
+		in.view, in.viewKey = newInspectView(in.actionContext()), key
+	case !in.view.update():
+		in.view = nil
+	}
+	if in.view != nil {
+		in.details.Add(in.view.object())
 	}
 	in.addSections()
 	if len(in.details.Objects) > 0 {
