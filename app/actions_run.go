@@ -309,6 +309,15 @@ func showPublishDialog(ac actionContext) *actionForm {
 	return f.show(ac)
 }
 
+// endpointName is how a subscription's endpoint reads in a list: the
+// resource name of an ARN, a URL as it is.
+func endpointName(s string) string {
+	if strings.HasPrefix(s, "arn:") {
+		return s[strings.LastIndexByte(s, ':')+1:]
+	}
+	return s
+}
+
 func publishResult(res topic.PublishResult, matches []subMatch) []fyne.CanvasObject {
 	objs := []fyne.CanvasObject{resultLine("Published message " + res.MessageID)}
 	if len(matches) == 0 {
@@ -322,7 +331,7 @@ func publishResult(res topic.PublishResult, matches []subMatch) []fyne.CanvasObj
 			verdict = "✓ matched"
 			n++
 		}
-		grid.Add(infoKey(m.sub.Protocol + " " + shortName(m.sub.Endpoint)))
+		grid.Add(infoKey(m.sub.Protocol + " " + endpointName(m.sub.Endpoint)))
 		grid.Add(resultLine(verdict + " — " + m.why))
 	}
 	return append(objs, resultLine(fmt.Sprintf("%d of %d subscriptions matched the filter", n, len(matches))), grid)

@@ -209,14 +209,14 @@ func newSubscriptionForm(ac actionContext, s topic.SubscriptionSummary) *subscri
 		boolField("RawMessageDelivery", "Raw delivery"),
 		jsonField("RedrivePolicy", "Redrive policy", true))
 	unsub := widget.NewButtonWithIcon("Unsubscribe", theme.DeleteIcon(), func() {
-		confirmDelete(ac.win, "subscription to "+shortName(s.Endpoint), func() error { return ts.Unsubscribe(ctx, s.ARN) },
+		confirmDelete(ac.win, "subscription to "+endpointName(s.Endpoint), func() error { return ts.Unsubscribe(ctx, s.ARN) },
 			func(err error) {
 				if err == nil {
 					ac.notifyChanged()
 				}
 			})
 	})
-	head := widget.NewLabelWithStyle(s.Protocol+" → "+shortName(s.Endpoint), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	head := widget.NewLabelWithStyle(s.Protocol+" → "+endpointName(s.Endpoint), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	f.box = container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, nil, unsub, head),
 		container.New(layout.NewFormLayout(), infoKey("ARN"), copyRow(s.ARN, ac.copyText)), f.form.box)
 	f.load()
