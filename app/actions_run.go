@@ -358,7 +358,7 @@ func showPutRecordDialog(ac actionContext) *actionForm {
 		if err != nil {
 			return err
 		}
-		f.setResult(resultLine("Shard " + res.ShardID), resultLine("Sequence number " + res.SequenceNumber))
+		f.setResult(resultLine("Shard "+res.ShardID), resultLine("Sequence number "+res.SequenceNumber))
 		ac.notifyChanged()
 		return nil
 	}

@@ -165,11 +165,12 @@ func newAttrForm(apply func(map[string]string) error, fields ...*formField) *att
 	f := &attrForm{fields: fields, apply: apply, status: fieldMessage()}
 	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() { f.submit() })
 	f.save.Importance = widget.HighImportance
-	grid := container.New(layout.NewFormLayout())
+	// Labels above their inputs: the inspector panel is narrow, and a
+	// select is as wide as its longest choice.
+	grid := container.NewVBox()
 	for _, fl := range fields {
 		fl.changed = f.changed
-		grid.Add(infoKey(fl.label))
-		grid.Add(container.NewVBox(fl.input, fl.msg))
+		grid.Add(container.New(layout.NewCustomPaddedVBoxLayout(0), infoKey(fl.label), fl.input, fl.msg))
 	}
 	f.box = container.NewVBox(grid, f.status, container.NewHBox(layout.NewSpacer(), f.save))
 	f.changed()
@@ -443,4 +444,3 @@ func (t *tagEditor) addTag() error {
 	t.msg.Show()
 	return errors.New(t.msg.Text)
 }
-

@@ -63,8 +63,10 @@ func newMachineView(ac actionContext) inspectView {
 		func(k, val string) error { return ms.TagResource(ctx, v.arn, map[string]string{k: val}) },
 		func(k string) error { return ms.UntagResource(ctx, v.arn, []string{k}) })
 	start := widget.NewButtonWithIcon("Start execution", theme.MediaPlayIcon(), func() { showStartExecutionDialog(ac) })
+	start.Importance = widget.HighImportance
 	v.box = container.NewVBox(container.New(layout.NewFormLayout(), infoKey("ARN"), copyRow(v.arn, ac.copyText)),
-		v.facts, start, sectionTitle("Attributes"), v.form.box, sectionTitle("Tags"), tags.box,
+		start, v.facts, sectionTitle("Attributes"), v.form.box, sectionTitle("Tags"), tags.box, sectionTitle("Use it from code"),
+		codeSnippet("aws --endpoint-url "+ac.endpoint+" stepfunctions start-execution --state-machine-arn "+v.arn+` --input '{}'`, ac.copyText),
 		deleteButton(ac, "state machine "+ac.name, func() error { return ms.DeleteStateMachine(ctx, v.arn) }))
 	v.show(sm)
 	return v
@@ -86,8 +88,7 @@ func (v *machineView) show(sm machine.StateMachine) {
 	if xs, err := v.ac.core.Machines().ListExecutions(machine.ListFilter{StateMachineArn: sm.Arn, Status: machine.StatusRunning}); err == nil {
 		running = len(xs)
 	}
-	setFacts(v.facts, "Type", sm.Type, "Created", sm.Created.Format(time.DateTime), "Revision", shortName(sm.RevisionID),
-		"Running", strconv.Itoa(running))
+	setFacts(v.facts, "Type", sm.Type, "Created", sm.Created.Format(time.DateTime), "Running", strconv.Itoa(running))
 	v.form.load(map[string]string{"Description": sm.Description, "RoleArn": sm.RoleArn})
 }
 

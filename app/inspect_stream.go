@@ -44,11 +44,14 @@ func newStreamView(ac actionContext) inspectView {
 	tags := newTagEditor(func() (map[string]string, error) { return ss.Tags(ac.name) },
 		func(k, val string) error { return ss.AddTags(ctx, ac.name, map[string]string{k: val}) },
 		func(k string) error { return ss.RemoveTags(ctx, ac.name, []string{k}) })
-	actions := container.NewGridWithColumns(2,
-		widget.NewButtonWithIcon("Put record", theme.MailSendIcon(), func() { showPutRecordDialog(ac) }),
-		widget.NewButtonWithIcon("Browse records", theme.ListIcon(), func() { openStreamBrowser(ac) }))
+	put := widget.NewButtonWithIcon("Put record", theme.MailSendIcon(), func() { showPutRecordDialog(ac) })
+	put.Importance = widget.HighImportance
+	actions := container.NewGridWithColumns(2, put,
+		widget.NewButtonWithIcon("Records", theme.ListIcon(), func() { openStreamBrowser(ac) }))
 	v.box = container.NewVBox(container.New(layout.NewFormLayout(), infoKey("ARN"), copyRow(d.ARN, ac.copyText)),
-		v.facts, actions, sectionTitle("Attributes"), v.form.box, sectionTitle("Tags"), tags.box,
+		actions, v.facts, sectionTitle("Attributes"), v.form.box, sectionTitle("Tags"), tags.box, sectionTitle("Use it from code"),
+		codeSnippet("aws --endpoint-url "+ac.endpoint+" kinesis put-record --stream-name "+ac.name+
+			` --partition-key k1 --cli-binary-format raw-in-base64-out --data '{"id": 1}'`, ac.copyText),
 		deleteButton(ac, "stream "+ac.name, func() error { return ss.Delete(ctx, ac.name) }))
 	v.show(d)
 	return v
@@ -157,10 +160,12 @@ func newAPIView(ac actionContext) inspectView {
 	v.adder.load(map[string]string{"type": string(gateway.Mock)})
 	v.adder.save.SetText("Add route")
 	url := gw.URL(ac.name)
+	call := widget.NewButtonWithIcon("Call route", theme.MailSendIcon(), func() { showCallRouteDialog(ac, "") })
+	call.Importance = widget.HighImportance
 	v.box = container.NewVBox(container.New(layout.NewFormLayout(), infoKey("URL"), copyRow(url, ac.copyText),
-		infoKey("ID"), copyRow(api.ID, ac.copyText)), v.facts,
-		widget.NewButtonWithIcon("Call route", theme.MailSendIcon(), func() { showCallRouteDialog(ac, "") }),
+		infoKey("ID"), copyRow(api.ID, ac.copyText)), call, v.facts,
 		sectionTitle("Attributes"), v.form.box, sectionTitle("Routes"), v.routes, sectionTitle("New route"), v.adder.box,
+		sectionTitle("Use it from code"), codeSnippet("curl -i "+url+"/", ac.copyText),
 		deleteButton(ac, "API "+ac.name, func() error { return gw.DeleteAPI(ctx, ac.name) }))
 	v.show(api)
 	return v

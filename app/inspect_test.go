@@ -32,7 +32,7 @@ type inspectorFixture struct {
 
 func newInspectorFixture(t *testing.T) *inspectorFixture {
 	t.Helper()
-	test.NewTempApp(t)
+	test.NewTempApp(t).Settings().SetTheme(newSkyTheme(true))
 	f := &inspectorFixture{c: openTestCore(t)}
 	f.in = newInspector(f.c, testEndpoint, func(s string) { f.copied = append(f.copied, s) })
 	f.win = test.NewTempWindow(t, container.NewVScroll(f.in.content))
@@ -482,5 +482,35 @@ func TestFunctionInspectorEdits(t *testing.T) {
 	tapOverlayButton(t, f.win, "Yes")
 	if _, err := fs.GetFunction("worker"); err == nil {
 		t.Fatal("confirmed delete left the function")
+	}
+}
+
+// TestInspectorLooks keeps golden images of two inspectors as wide as the
+// main window's inspector panel.
+func TestInspectorLooks(t *testing.T) {
+	pinVersion(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		golden string
+		kind   ResourceKind
+		name   string
+		create func(f *inspectorFixture) error
+	}{
+		{"inspector_stream.png", Streams, "clicks", func(f *inspectorFixture) error {
+			return f.c.Streams().Create(ctx, stream.CreateInput{Name: "clicks", ShardCount: 2, Tags: map[string]string{"team": "web"}})
+		}},
+		{"inspector_machine.png", StateMachines, "checkout", func(f *inspectorFixture) error {
+			_, err := f.c.Machines().CreateStateMachine(ctx, machine.CreateInput{Name: "checkout", Description: "orders to shipping",
+				Definition: `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`})
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newInspectorFixture(t)
+			mustNil(t, tc.create(f))
+			f.selectRes(t, tc.kind, tc.name)
+			f.win.Resize(fyne.NewSize(320, 1320))
+			test.AssertImageMatches(t, tc.golden, f.win.Canvas().Capture())
+		})
 	}
 }

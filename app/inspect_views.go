@@ -52,7 +52,11 @@ func sectionTitle(s string) fyne.CanvasObject {
 
 // deleteButton deletes the resource after a confirmation.
 func deleteButton(ac actionContext, what string, del func() error) *widget.Button {
-	b := widget.NewButtonWithIcon("Delete "+strings.SplitN(what, " ", 2)[0], theme.DeleteIcon(), func() {
+	kind := ac.kind.Singular()
+	if kind != strings.ToUpper(kind) {
+		kind = strings.ToLower(kind)
+	}
+	b := widget.NewButtonWithIcon("Delete "+kind, theme.DeleteIcon(), func() {
 		confirmDelete(ac.win, what, del, func(err error) {
 			if err == nil {
 				ac.notifyChanged()
@@ -61,6 +65,23 @@ func deleteButton(ac actionContext, what string, del func() error) *widget.Butto
 	})
 	b.Importance = widget.DangerImportance
 	return b
+}
+
+// codeSnippet is a command that uses the resource, with a copy button.
+func codeSnippet(cmd string, copyText func(string)) fyne.CanvasObject {
+	// An entry rather than a wrapped label: its height does not depend on
+	// a width the first layout has yet to give it.
+	l := widget.NewMultiLineEntry()
+	l.TextStyle = fyne.TextStyle{Monospace: true}
+	l.Wrapping = fyne.TextWrapBreak
+	l.SetText(cmd)
+	l.SetMinRowsVisible(4)
+	b := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() {
+		if copyText != nil {
+			copyText(cmd)
+		}
+	})
+	return container.NewBorder(nil, nil, nil, container.NewVBox(b), l)
 }
 
 func factGrid(rows ...string) *fyne.Container {
@@ -128,9 +149,12 @@ func newTopicView(ac actionContext) inspectView {
 		func(k, val string) error { return ts.TagResource(ctx, v.arn, map[string]string{k: val}) },
 		func(k string) error { return ts.UntagResource(ctx, v.arn, []string{k}) })
 	publish := widget.NewButtonWithIcon("Publish", theme.MailSendIcon(), func() { showPublishDialog(ac) })
+	publish.Importance = widget.HighImportance
 	v.box = container.NewVBox(container.New(layout.NewFormLayout(), infoKey("ARN"), copyRow(v.arn, ac.copyText)),
-		v.facts, publish, sectionTitle("Attributes"), v.form.box, sectionTitle("Subscriptions"), v.subs,
-		sectionTitle("Tags"), tags.box, deleteButton(ac, "topic "+ac.name, func() error { return ts.DeleteTopic(ctx, v.arn) }))
+		publish, v.facts, sectionTitle("Attributes"), v.form.box, sectionTitle("Subscriptions"), v.subs,
+		sectionTitle("Tags"), tags.box, sectionTitle("Use it from code"),
+		codeSnippet("aws --endpoint-url "+ac.endpoint+" sns publish --topic-arn "+v.arn+` --message '{"id": 1}'`, ac.copyText),
+		deleteButton(ac, "topic "+ac.name, func() error { return ts.DeleteTopic(ctx, v.arn) }))
 	v.show(sum)
 	return v
 }

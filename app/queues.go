@@ -131,11 +131,14 @@ func newQueueView(ac actionContext) inspectView {
 	v.tags = newTagEditor(func() (map[string]string, error) { return qs.ListQueueTags(ac.name) },
 		func(k, val string) error { return qs.TagQueue(ctx, ac.name, map[string]string{k: val}) },
 		func(k string) error { return qs.UntagQueue(ctx, ac.name, []string{k}) })
-	actions := container.NewGridWithColumns(2,
-		widget.NewButtonWithIcon("Send message", theme.MailSendIcon(), func() { showSendDialog(ac) }),
-		widget.NewButtonWithIcon("Browse messages", theme.ListIcon(), func() { openQueueBrowser(ac) }))
-	v.box = container.NewVBox(ids, v.facts, actions, sectionTitle("Attributes"), v.form.box,
-		sectionTitle("Tags"), v.tags.box, deleteButton(ac, "queue "+ac.name, func() error { return qs.DeleteQueue(ctx, ac.name) }))
+	send := widget.NewButtonWithIcon("Send message", theme.MailSendIcon(), func() { showSendDialog(ac) })
+	send.Importance = widget.HighImportance
+	actions := container.NewGridWithColumns(2, send,
+		widget.NewButtonWithIcon("Messages", theme.ListIcon(), func() { openQueueBrowser(ac) }))
+	v.box = container.NewVBox(ids, actions, v.facts, sectionTitle("Attributes"), v.form.box,
+		sectionTitle("Tags"), v.tags.box, sectionTitle("Use it from code"),
+		codeSnippet("aws --endpoint-url "+ac.endpoint+" sqs send-message --queue-url "+url+` --message-body '{"id": 1}'`, ac.copyText),
+		deleteButton(ac, "queue "+ac.name, func() error { return qs.DeleteQueue(ctx, ac.name) }))
 	v.show(attrs)
 	return v
 }
