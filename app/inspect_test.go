@@ -514,3 +514,37 @@ func TestInspectorLooks(t *testing.T) {
 		})
 	}
 }
+
+// TestMainWindowOpensActionsInTabs checks the hooks wireInspector sets: a
+// started execution opens in the machine's editor, a browser in a tab.
+func TestMainWindowOpensActionsInTabs(t *testing.T) {
+	_, c, m, _ := newTestWindow(t)
+	m.wireInspector()
+	ctx := context.Background()
+	_, err := c.Machines().CreateStateMachine(ctx, machine.CreateInput{Name: "flow",
+		Definition: `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`})
+	mustNil(t, err)
+	mustNil(t, c.Queues().CreateQueue(ctx, "orders", nil, nil))
+	m.syncServices()
+	m.syncQueues()
+
+	m.inspector.show(StateMachines, "flow")
+	tabs := len(m.tabs.Items)
+	sf := showStartExecutionDialog(m.inspector.actionContext())
+	typeInto(sf.field("name"), "from-inspector")
+	test.Tap(sf.run)
+	ed := m.editors["flow"]
+	if ed == nil || len(m.tabs.Items) != tabs+1 || m.tabs.Selected() != ed.tab {
+		t.Fatal("the execution did not open the machine's editor")
+	}
+	x, err := c.Machines().DescribeExecution(ed.run.current)
+	if err != nil || x.Name != "from-inspector" {
+		t.Fatalf("editor shows execution %q (%v)", ed.run.current, err)
+	}
+
+	m.inspector.show(Queues, "orders")
+	openQueueBrowser(m.inspector.actionContext())
+	if sel := m.tabs.Selected(); sel == nil || sel.Text != "Messages · orders" {
+		t.Fatalf("selected tab %v", sel)
+	}
+}
