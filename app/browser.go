@@ -98,7 +98,11 @@ func (b *queueBrowser) doPeek() error {
 	b.show(msgs)
 	b.handles = map[string]string{}
 	b.del.Disable()
-	b.status.SetText(fmt.Sprintf("%s visible (peeked: nothing changed)", plural(len(msgs), "message")))
+	status := fmt.Sprintf("%s visible (peeked: nothing changed)", plural(len(msgs), "message"))
+	if !b.moveBack.Disabled() {
+		status += " · " + b.moveStatus()
+	}
+	b.status.SetText(status)
 	return nil
 }
 

@@ -201,7 +201,27 @@ func TestQueueBrowserMovesDeadLettersBack(t *testing.T) {
 	if v, _ := queueCounts(t, qs, "orders-dlq"); v != 0 {
 		t.Fatalf("%d messages left in the dead-letter queue", v)
 	}
-	if s := b.moveStatus(); !strings.Contains(s, "1 moved") {
-		t.Fatalf("move status %q", s)
+	waitFor(t, "the move task to complete", func() bool { return strings.Contains(b.moveStatus(), "COMPLETED: 1 moved") })
+	test.Tap(b.peek)
+	if !strings.Contains(b.status.Text, "0 messages visible") || !strings.Contains(b.status.Text, "COMPLETED: 1 moved") {
+		t.Fatalf("status after the move %q", b.status.Text)
+	}
+}
+
+// TestActionsFromASection opens an action from a section's context, as a
+// canvas node menu or an inspector section would.
+func TestActionsFromASection(t *testing.T) {
+	f := newInspectorFixture(t)
+	ctx := context.Background()
+	mustNil(t, f.c.Queues().CreateQueue(ctx, "orders", nil, nil))
+	ac := actionsFor(sectionContext{core: f.c, kind: Queues, name: "orders", win: f.win, endpoint: testEndpoint})
+	sf := showSendDialog(ac)
+	typeInto(sf.field("body"), "from the canvas")
+	test.Tap(sf.run)
+	if msgs, _ := f.c.Queues().Peek("orders", 10); len(msgs) != 1 || msgs[0].Body != "from the canvas" {
+		t.Fatalf("queue holds %+v", msgs)
+	}
+	if sf.recent == nil || len(sf.recent.items) != 1 {
+		t.Fatal("the section's action kept no recent payload")
 	}
 }
