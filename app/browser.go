@@ -235,7 +235,6 @@ var iteratorTypes = []string{stream.TrimHorizon, stream.Latest, stream.AtSequenc
 // page.
 type streamBrowser struct {
 	ac      actionContext
-	shard   *widget.Select
 	form    *actionForm
 	table   *widgets.MessageTable
 	detail  *widget.Entry

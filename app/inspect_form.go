@@ -186,8 +186,8 @@ func (f *attrForm) load(values map[string]string) {
 			fl.orig = v
 			continue
 		}
-		fl.orig = v
 		fl.set(v)
+		fl.orig = fl.get() // an absent boolean reads "false", an absent choice ""
 		fl.showMessage("")
 	}
 	f.loaded = true

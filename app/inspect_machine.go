@@ -3,6 +3,9 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -128,7 +131,8 @@ func newFunctionView(ac actionContext) inspectView {
 		textField("Timeout", "Timeout (s)", intIn(1, int(function.MaxTimeout/time.Second), "seconds")),
 		textField("MemoryMB", "Memory (MB)", intIn(function.MinMemoryMB, function.MaxMemoryMB, "MB")),
 		textField("Concurrency", "Concurrency", intIn(0, function.MaxConcurrency, "invocations")),
-		textField("Dir", "Directory", nil))
+		textField("Dir", "Directory", nil),
+		envField())
 	v.box = container.NewVBox(container.New(layout.NewFormLayout(), infoKey("ARN"), copyRow(fs.ARN(ac.name), ac.copyText)),
 		v.facts, sectionTitle("Attributes"), v.form.box,
 		deleteButton(ac, "function "+ac.name, func() error { return fs.DeleteFunction(ctx, ac.name) }))
@@ -152,6 +156,8 @@ func applyFunctionChanges(def *function.Definition, ch map[string]string) {
 			def.Concurrency = n
 		case "Dir":
 			def.Dir = s
+		case "Env":
+			def.Env, _ = parseEnv(s)
 		}
 	}
 }
@@ -182,6 +188,38 @@ func (v *functionView) update() bool {
 	}
 	v.form.load(map[string]string{"Command": strings.Join(def.Command, " "), "Mode": string(mode),
 		"Timeout": strconv.Itoa(int(timeout / time.Second)), "MemoryMB": strconv.Itoa(mem),
-		"Concurrency": strconv.Itoa(def.Concurrency), "Dir": def.Dir})
+		"Concurrency": strconv.Itoa(def.Concurrency), "Dir": def.Dir, "Env": formatEnv(def.Env)})
 	return true
+}
+
+// envField edits a function's environment, one NAME=value a line.
+func envField() *formField {
+	f := bodyField("Env", "Environment", false)
+	f.input.(*widget.Entry).SetPlaceHolder("LOG_LEVEL=debug")
+	f.check = func(s string) error { _, err := parseEnv(s); return err }
+	return f
+}
+
+func parseEnv(s string) (map[string]string, error) {
+	env := map[string]string{}
+	for i, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			return nil, fmt.Errorf("line %d: write NAME=value", i+1)
+		}
+		env[k] = v
+	}
+	return env, nil
+}
+
+func formatEnv(env map[string]string) string {
+	lines := make([]string, 0, len(env))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		lines = append(lines, k+"="+env[k])
+	}
+	return strings.Join(lines, "\n")
 }

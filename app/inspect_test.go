@@ -50,6 +50,11 @@ func (f *inspectorFixture) selectRes(t *testing.T, k ResourceKind, name string) 
 	if f.in.view == nil {
 		t.Fatalf("no inspector view for %s %q", k.Singular(), name)
 	}
+	for _, o := range test.LaidOutObjects(f.in.view.object()) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Save" && !b.Disabled() {
+			t.Fatalf("a Save button of the %s inspector is enabled before any edit", k.Singular())
+		}
+	}
 	return f.in.view
 }
 
@@ -118,6 +123,9 @@ func TestQueueInspectorEditsAndValidates(t *testing.T) {
 		}
 	}
 
+	if !v.form.save.Disabled() {
+		t.Fatal("Save is enabled before any edit")
+	}
 	vis := v.form.field("VisibilityTimeout")
 	typeInto(vis, "99999")
 	if !vis.msg.Visible() || !strings.Contains(vis.msg.Text, "between 0 and 43200") {

@@ -133,9 +133,11 @@ func newTopicView(ac actionContext) inspectView {
 		selectField("SignatureVersion", "Signature", []string{"1", "2"}),
 		selectField("TracingConfig", "Tracing", []string{"PassThrough", "Active"}),
 		jsonField("DeliveryPolicy", "Delivery policy", true),
-		jsonField("Policy", "Access policy", true)}
+		jsonField("Policy", "Access policy", true),
+		textField("KmsMasterKeyId", "KMS key", maxChars(2048, false))}
 	if sum.FIFO {
-		fields = append(fields, boolField("ContentBasedDeduplication", "Content dedup"))
+		fields = append(fields, boolField("ContentBasedDeduplication", "Content-based dedup"),
+			selectField("FifoThroughputScope", "Throughput scope", []string{"Topic", "MessageGroup"}))
 	}
 	v.form = newAttrForm(func(ch map[string]string) error {
 		for _, k := range slices.Sorted(maps.Keys(ch)) {

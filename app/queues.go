@@ -73,10 +73,15 @@ func queueSettable(fifo bool) []*formField {
 		textField("ReceiveMessageWaitTimeSeconds", "Long poll (s)", intIn(0, 20, "seconds")),
 		textField("MaximumMessageSize", "Max size (B)", intIn(1024, 1<<20, "bytes")),
 		jsonField("RedrivePolicy", "Redrive policy", true),
+		jsonField("RedriveAllowPolicy", "Redrive allow policy", true),
 		jsonField("Policy", "Access policy", true),
+		boolField("SqsManagedSseEnabled", "SQS-managed encryption"),
+		textField("KmsMasterKeyId", "KMS key", maxChars(2048, false)),
 	}
 	if fifo {
-		fs = append(fs, boolField("ContentBasedDeduplication", "Content dedup"))
+		fs = append(fs, boolField("ContentBasedDeduplication", "Content-based dedup"),
+			selectField("DeduplicationScope", "Dedup scope", []string{"queue", "messageGroup"}),
+			selectField("FifoThroughputLimit", "Throughput limit", []string{"perQueue", "perMessageGroupId"}))
 	}
 	return fs
 }
