@@ -129,6 +129,7 @@ type apiView struct {
 	form   *attrForm
 	routes *fyne.Container
 	keys   []string // route keys shown
+	rforms map[string]*attrForm // each route's form, by key
 	adder  *attrForm
 	box    *fyne.Container
 }
@@ -244,6 +245,7 @@ func (v *apiView) show(api gateway.API) {
 		return
 	}
 	v.keys = keys
+	v.rforms = map[string]*attrForm{}
 	v.routes.RemoveAll()
 	for _, r := range api.Routes {
 		v.routes.Add(v.routeRow(r))
@@ -289,6 +291,7 @@ func (v *apiView) routeRow(r gateway.Route) fyne.CanvasObject {
 		}))
 	form.load(map[string]string{"type": string(r.Integration.Type), "target": r.Integration.Target,
 		"timeout": strconv.Itoa(r.Integration.TimeoutMS)})
+	v.rforms[r.Key] = form
 	call := widget.NewButtonWithIcon("", theme.MediaPlayIcon(), func() { showCallRouteDialog(ac, r.Key) })
 	del := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {
 		confirmDelete(ac.win, "route "+r.Key, func() error { return gw.DeleteRoute(ctx, ac.name, r.Key) }, func(err error) {

@@ -298,6 +298,15 @@ func TestTopicInspectorSubscriptionsAndPublish(t *testing.T) {
 	if m, _ := qs.Peek("all", 10); len(m) != 0 {
 		t.Fatalf("filtered-out queue got %d messages", len(m))
 	}
+
+	tapButtonIn(t, sf.box, "Unsubscribe")
+	tapOverlayButton(t, f.win, "Yes")
+	if subs, _, _ := ts.ListSubscriptionsByTopic(arn, ""); len(subs) != 1 {
+		t.Fatalf("%d subscriptions after unsubscribing one", len(subs))
+	}
+	if len(v.forms) != 1 {
+		t.Fatalf("inspector shows %d subscriptions", len(v.forms))
+	}
 }
 
 func labelsIn(o fyne.CanvasObject) string {
@@ -343,9 +352,14 @@ func TestStreamInspectorAndRecords(t *testing.T) {
 		t.Fatal("retention below 24 h not flagged")
 	}
 	typeInto(ret, "48")
+	typeInto(v.form.field("ShardCount"), "4")
 	test.Tap(v.form.save)
-	if d, _ := ss.Describe("clicks"); d.RetentionHours != 48 {
-		t.Fatalf("retention %d h", d.RetentionHours)
+	if d, _ := ss.Describe("clicks"); d.RetentionHours != 48 || d.OpenShards != 4 {
+		t.Fatalf("after save: retention %d h, %d open shards", d.RetentionHours, d.OpenShards)
+	}
+	f.in.refresh()
+	if got := v.form.field("ShardCount").get(); got != "4" || !v.form.save.Disabled() {
+		t.Fatalf("after the refresh the form shows %s shards, save disabled %v", got, v.form.save.Disabled())
 	}
 
 	pf := showPutRecordDialog(f.in.actionContext())
@@ -411,6 +425,23 @@ func TestAPIInspectorRoutesAndCall(t *testing.T) {
 	f.in.refresh()
 	if !strings.Contains(f.texts(), "POST /orders") {
 		t.Fatalf("new route not listed: %s", f.texts())
+	}
+
+	rf := v.rforms["POST /orders"]
+	typeInto(rf.field("timeout"), "20")
+	if !rf.field("timeout").msg.Visible() || !rf.save.Disabled() {
+		t.Fatal("a 20 ms integration timeout is not flagged")
+	}
+	mustNil(t, f.c.Queues().CreateQueue(ctx, "orders", nil, nil))
+	typeInto(rf.field("timeout"), "5000")
+	rf.field("type").set(string(gateway.Queue))
+	typeInto(rf.field("target"), "orders")
+	test.Tap(rf.save)
+	api, _ = gw.API("shop")
+	for _, r := range api.Routes {
+		if r.Key == "POST /orders" && (r.Integration.Type != gateway.Queue || r.Integration.Target != "orders" || r.Integration.TimeoutMS != 5000) {
+			t.Fatalf("route after save: %+v", r.Integration)
+		}
 	}
 
 	cf := showCallRouteDialog(f.in.actionContext(), "GET /ping")
