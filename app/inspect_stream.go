@@ -128,7 +128,7 @@ type apiView struct {
 	facts  *fyne.Container
 	form   *attrForm
 	routes *fyne.Container
-	keys   []string // route keys shown
+	keys   []string             // route keys shown
 	rforms map[string]*attrForm // each route's form, by key
 	adder  *attrForm
 	box    *fyne.Container
