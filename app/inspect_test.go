@@ -586,4 +586,13 @@ func TestMainWindowOpensActionsInTabs(t *testing.T) {
 	if sel := m.tabs.Selected(); sel == nil || sel.Text != "Messages · orders" {
 		t.Fatalf("selected tab %v", sel)
 	}
+	n := len(m.tabs.Items)
+	openQueueBrowser(m.inspector.actionContext())
+	if len(m.tabs.Items) != n {
+		t.Fatalf("opening the browser again made %d tabs of %d", len(m.tabs.Items), n)
+	}
+	tapButtonIn(t, m.tabs.Selected().Content, "Close")
+	if len(m.tabs.Items) != n-1 {
+		t.Fatalf("Close left %d tabs of %d", len(m.tabs.Items), n)
+	}
 }

@@ -1,6 +1,11 @@
 package app
 
-import "fyne.io/fyne/v2/container"
+import (
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
 
 // wireInspector connects the inspector's actions to the main window: the
 // message and record browsers open as center tabs and an execution that
@@ -11,8 +16,18 @@ func (m *MainWindow) wireInspector() {
 	m.inspector.openExecution = m.openExecution
 }
 
-// openTab adds a tab to the center and selects it.
+// openTab adds a tab to the center, with a button that closes it, and
+// selects it. A tab with the same title is replaced rather than doubled.
 func (m *MainWindow) openTab(ti *container.TabItem) {
+	for _, cur := range m.tabs.Items {
+		if cur.Text == ti.Text {
+			m.tabs.Remove(cur)
+			break
+		}
+	}
+	closeBtn := widget.NewButtonWithIcon("Close", theme.CancelIcon(), func() { m.tabs.Remove(ti) })
+	closeBtn.Importance = widget.LowImportance
+	ti.Content = container.NewBorder(container.NewHBox(layout.NewSpacer(), closeBtn), nil, nil, nil, ti.Content)
 	m.tabs.Append(ti)
 	m.tabs.Select(ti)
 }
