@@ -186,9 +186,13 @@ func (f *attrForm) load(values map[string]string) {
 			fl.orig = v
 			continue
 		}
-		fl.set(v)
+		if fl.get() != v {
+			fl.set(v)
+		}
 		fl.orig = fl.get() // an absent boolean reads "false", an absent choice ""
-		fl.showMessage("")
+		if fl.msg.Visible() {
+			fl.showMessage("")
+		}
 	}
 	f.loaded = true
 	f.changed()

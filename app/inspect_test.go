@@ -596,3 +596,52 @@ func TestMainWindowOpensActionsInTabs(t *testing.T) {
 		t.Fatalf("Close left %d tabs of %d", len(m.tabs.Items), n)
 	}
 }
+
+// BenchmarkQueueInspectorRefresh is what every batch of queue events costs
+// the inspector while a queue is selected: re-read its attributes, update
+// the counts, keep the form.
+func BenchmarkQueueInspectorRefresh(b *testing.B) {
+	test.NewTempApp(b)
+	c, err := core.Open(core.Config{Memory: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.Queues().CreateQueue(ctx, "orders", nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	in := newInspector(c, testEndpoint, func(string) {})
+	w := test.NewWindow(in.content)
+	defer w.Close()
+	in.show(Queues, "orders")
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if i%10 == 0 {
+			c.Queues().SendMessage(ctx, "orders", queue.SendInput{Body: "x"})
+		}
+		in.refresh()
+	}
+}
+
+// TestInspectorKeepsRegisteredSections checks that sections registered by
+// other files still follow the resource's form after every refresh.
+func TestInspectorKeepsRegisteredSections(t *testing.T) {
+	saved := inspectorSections
+	t.Cleanup(func() { inspectorSections = saved })
+	builds := 0
+	registerInspectorSection(inspectorSection{order: 1, title: "Probe", build: func(sc sectionContext) fyne.CanvasObject {
+		builds++
+		return widget.NewLabel("probe of " + sc.name)
+	}})
+	f := newInspectorFixture(t)
+	mustNil(t, f.c.Queues().CreateQueue(context.Background(), "orders", nil, nil))
+	f.selectRes(t, Queues, "orders")
+	f.in.refresh()
+	if builds != 2 || !strings.Contains(f.texts(), "probe of orders") || !strings.Contains(f.texts(), "Probe") {
+		t.Fatalf("section built %d times; inspector shows %s", builds, f.texts())
+	}
+	if _, ok := f.in.details.Objects[0].(*fyne.Container); !ok || f.in.details.Objects[0] != f.in.view.object() {
+		t.Fatal("the resource's form is not first")
+	}
+}

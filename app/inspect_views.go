@@ -90,8 +90,27 @@ func factGrid(rows ...string) *fyne.Container {
 	return g
 }
 
-// setFacts replaces a fact grid's rows: label, value, label, value…
+// setFacts sets a fact grid's rows: label, value, label, value… When the
+// labels are the ones shown, only the values change (the inspector
+// refreshes on every batch of core events).
 func setFacts(g *fyne.Container, rows ...string) {
+	if len(g.Objects) == len(rows)&^1 {
+		same := true
+		for i := 0; i+1 < len(rows); i += 2 {
+			if k, ok := g.Objects[i].(*widget.RichText); !ok || k.String() != rows[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			for i := 1; i < len(rows); i += 2 {
+				if l := g.Objects[i].(*widget.Label); l.Text != rows[i] {
+					l.SetText(rows[i])
+				}
+			}
+			return
+		}
+	}
 	g.RemoveAll()
 	for i := 0; i+1 < len(rows); i += 2 {
 		g.Add(infoKey(rows[i]))

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -93,6 +94,7 @@ func (in *inspector) show(k ResourceKind, name string) {
 
 // refresh rebuilds the selected resource's form from the core.
 func (in *inspector) refresh() {
+	before := in.details.MinSize()
 	in.details.RemoveAll()
 	in.details.Hide() // an empty box would still take padding
 	if in.selName == "" {
@@ -112,7 +114,11 @@ func (in *inspector) refresh() {
 	if len(in.details.Objects) > 0 {
 		in.details.Show()
 	}
-	in.panel.Refresh() // the form's height changed: lay the panel out again
+	if in.details.MinSize() != before {
+		in.panel.Refresh() // the form's height changed: lay the panel out again
+		return
+	}
+	canvas.Refresh(in.details) // same size: repaint, without re-measuring every text
 }
 
 func (in *inspector) setEndpoint(url string) { in.endpoint.SetText(url) }

@@ -121,7 +121,7 @@ func newQueueView(ac actionContext) inspectView {
 	if err != nil {
 		return nil
 	}
-	v := &queueView{ac: ac, facts: container.New(layout.NewFormLayout())}
+	v := &queueView{ac: ac, facts: factGrid()}
 	url := ac.endpoint + "/" + ac.core.Account() + "/" + ac.name
 	ids := container.New(layout.NewFormLayout(), infoKey("URL"), copyRow(url, ac.copyText),
 		infoKey("ARN"), copyRow(attrs["QueueArn"], ac.copyText))
@@ -160,7 +160,7 @@ func (v *queueView) update() bool {
 }
 
 func (v *queueView) show(attrs map[string]string) {
-	v.facts.RemoveAll()
+	rows := make([]string, 0, 2*len(queueFacts))
 	for _, row := range queueFacts {
 		val, ok := attrs[row.attr]
 		if !ok {
@@ -169,8 +169,8 @@ func (v *queueView) show(attrs map[string]string) {
 		if row.format != nil {
 			val = row.format(val)
 		}
-		v.facts.Add(infoKey(row.label))
-		v.facts.Add(infoValue(val))
+		rows = append(rows, row.label, val)
 	}
+	setFacts(v.facts, rows...)
 	v.form.load(attrs)
 }
