@@ -338,8 +338,8 @@ func copyRow(value string, copyText func(string)) fyne.CanvasObject {
 	return container.NewBorder(nil, nil, nil, b, infoValue(value))
 }
 
-// confirmDelete asks before deleting; without a window (tests) it asks
-// nothing and the caller's confirm button is the dialog's.
+// confirmDelete asks before deleting. Without a window to ask in it
+// deletes nothing.
 func confirmDelete(win fyne.Window, what string, del func() error, done func(error)) {
 	run := func(ok bool) {
 		if !ok {
@@ -354,7 +354,6 @@ func confirmDelete(win fyne.Window, what string, del func() error, done func(err
 		}
 	}
 	if win == nil {
-		run(true)
 		return
 	}
 	dialog.ShowConfirm("Delete "+what+"?", "Delete "+what+"? This cannot be undone.", run, win)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -643,5 +644,23 @@ func TestInspectorKeepsRegisteredSections(t *testing.T) {
 	}
 	if _, ok := f.in.details.Objects[0].(*fyne.Container); !ok || f.in.details.Objects[0] != f.in.view.object() {
 		t.Fatal("the resource's form is not first")
+	}
+}
+
+func TestErrorInWords(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&queue.Error{Code: queue.InvalidAttributeValue, Message: "Invalid value for the parameter VisibilityTimeout."},
+			"Invalid attribute value: Invalid value for the parameter VisibilityTimeout."},
+		{&stream.Error{Code: stream.ResourceNotFound, Message: "Stream clicks under account 000000000000 not found."},
+			"Resource not found: Stream clicks under account 000000000000 not found."},
+		{&gateway.Error{Code: gateway.BadRequest, Message: "bad route key"}, "Bad request: bad route key"},
+		{errors.New("plain words"), "plain words"},
+	} {
+		if got := errorInWords(tc.err); got != tc.want {
+			t.Errorf("errorInWords(%v) = %q, want %q", tc.err, got, tc.want)
+		}
 	}
 }
