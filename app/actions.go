@@ -35,6 +35,37 @@ type actionContext struct {
 	openExecution func(machineName, arn string)
 	// changed tells the caller the resource changed (the inspector re-reads it).
 	changed func()
+	// do runs a function on the UI thread for actions that wait in the
+	// background (Call route, Invoke); nil means fyne.Do.
+	do func(func())
+}
+
+// onUI hands f to the UI thread.
+func (ac actionContext) onUI(f func()) {
+	if ac.do != nil {
+		ac.do(f)
+		return
+	}
+	fyne.Do(f)
+}
+
+// background runs work off the UI thread, then done with its result on
+// the UI thread, with the form's button disabled meanwhile.
+func (f *actionForm) background(ac actionContext, work func() (func(), error)) {
+	f.run.Disable()
+	f.setResult(resultLine("Waiting for the answer…"))
+	go func() {
+		show, err := work()
+		ac.onUI(func() {
+			f.run.Enable()
+			if err != nil {
+				f.setResult()
+				f.showError(errorInWords(err))
+				return
+			}
+			show()
+		})
+	}()
 }
 
 // actionsFor turns an inspector section's context into an action context.
@@ -48,7 +79,7 @@ func actionsFor(sc sectionContext) actionContext {
 
 func (in *inspector) actionContext() actionContext {
 	ac := actionContext{core: in.core, kind: in.selKind, name: in.selName, win: in.win, endpoint: in.endpoint.Text,
-		copyText: in.copyText, openTab: in.openTab, openExecution: in.openExecution}
+		copyText: in.copyText, openTab: in.openTab, openExecution: in.openExecution, do: in.do}
 	if a := fyne.CurrentApp(); a != nil {
 		ac.prefs = a.Preferences()
 	}
@@ -269,4 +300,34 @@ func payloadLabel(m map[string]string) string {
 	}
 	keys := slices.Sorted(maps.Keys(m))
 	return strings.Join(keys, ", ")
+}
+
+// newActionContext is an action context for resource name of kind k over
+// window win, keeping recent payloads in the current app's preferences
+// (for callers outside the inspector, such as the canvas's node menu).
+func newActionContext(c *core.Core, k ResourceKind, name string, win fyne.Window) actionContext {
+	return actionsFor(sectionContext{core: c, kind: k, name: name, win: win})
+}
+
+// actionMenuItems are the one-click actions of ac's resource as menu
+// items, for a node's context menu: the same dialogs the inspector opens.
+func actionMenuItems(ac actionContext) []*fyne.MenuItem {
+	item := func(label string, run func()) *fyne.MenuItem { return fyne.NewMenuItem(label, run) }
+	switch ac.kind {
+	case Queues:
+		return []*fyne.MenuItem{item("Send message…", func() { showSendDialog(ac) }),
+			item("Browse messages", func() { openQueueBrowser(ac) })}
+	case Topics:
+		return []*fyne.MenuItem{item("Publish…", func() { showPublishDialog(ac) })}
+	case Streams:
+		return []*fyne.MenuItem{item("Put record…", func() { showPutRecordDialog(ac) }),
+			item("Browse records", func() { openStreamBrowser(ac) })}
+	case StateMachines:
+		return []*fyne.MenuItem{item("Start execution…", func() { showStartExecutionDialog(ac) })}
+	case APIs:
+		return []*fyne.MenuItem{item("Call route…", func() { showCallRouteDialog(ac, "") })}
+	case Functions:
+		return []*fyne.MenuItem{item("Invoke…", func() { showInvokeDialog(ac) })}
+	}
+	return nil
 }

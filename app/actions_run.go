@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/skyport-dev/skyport/core/function"
 	"github.com/skyport-dev/skyport/core/gateway"
 	"github.com/skyport-dev/skyport/core/machine"
 	"github.com/skyport-dev/skyport/core/queue"
@@ -483,12 +484,12 @@ func showCallRouteDialog(ac actionContext, route string) *actionForm {
 	path.set(p)
 	f.do = func(v map[string]string) error {
 		h, _ := parseHeaders(v["headers"])
-		out, err := gw.Call(context.Background(), ac.name, gateway.CallInput{Method: v["method"], Path: v["path"], Headers: h, Body: []byte(v["body"])})
-		if err != nil {
-			return err
-		}
-		f.setResult(callResult(out)...)
-		ac.notifyChanged()
+		in := gateway.CallInput{Method: v["method"], Path: v["path"], Headers: h, Body: []byte(v["body"])}
+		// An integration may take up to its timeout: wait off the UI thread.
+		f.background(ac, func() (func(), error) {
+			out, err := gw.Call(context.Background(), ac.name, in)
+			return func() { f.setResult(callResult(out)...); ac.notifyChanged() }, err
+		})
 		return nil
 	}
 	return f.show(ac)
@@ -510,4 +511,42 @@ func callResult(out gateway.CallOutput) []fyne.CanvasObject {
 	be.SetText(body)
 	be.SetMinRowsVisible(6)
 	return []fyne.CanvasObject{resultLine("Status " + status), resultLine(strings.TrimSpace(hb.String())), be}
+}
+
+// showInvokeDialog opens Invoke for function ac.name: an event as JSON;
+// the answer, the error if the function failed, and its logs.
+func showInvokeDialog(ac actionContext) *actionForm {
+	fs := ac.core.Functions()
+	payload := jsonField("payload", "Event", false)
+	payload.set("{}")
+	f := newActionForm("Invoke", "Invoke", []*formField{payload}, nil)
+	f.do = func(v map[string]string) error {
+		f.background(ac, func() (func(), error) {
+			res, err := fs.Invoke(context.Background(), ac.name, []byte(v["payload"]))
+			return func() { f.setResult(invokeResult(res)...); ac.notifyChanged() }, err
+		})
+		return nil
+	}
+	return f.show(ac)
+}
+
+func invokeResult(res function.Result) []fyne.CanvasObject {
+	status := "Succeeded"
+	if res.Failed() {
+		status = "Failed (" + res.FunctionError + ")"
+	}
+	out := widget.NewMultiLineEntry()
+	out.TextStyle = fyne.TextStyle{Monospace: true}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, res.Payload, "", "  ") == nil {
+		out.SetText(pretty.String())
+	} else {
+		out.SetText(string(res.Payload))
+	}
+	out.SetMinRowsVisible(4)
+	objs := []fyne.CanvasObject{resultLine(status + " in " + res.Duration.String() + " · request " + res.RequestID), out}
+	if strings.TrimSpace(res.Logs) != "" {
+		objs = append(objs, infoKey("Logs"), resultLine(res.Logs))
+	}
+	return objs
 }

@@ -225,3 +225,25 @@ func TestActionsFromASection(t *testing.T) {
 		t.Fatal("the section's action kept no recent payload")
 	}
 }
+
+// TestActionMenuItems runs an action from the menu items a canvas node's
+// context menu would show.
+func TestActionMenuItems(t *testing.T) {
+	f := newInspectorFixture(t)
+	mustNil(t, f.c.Queues().CreateQueue(context.Background(), "orders", nil, nil))
+	ac := newActionContext(f.c, Queues, "orders", f.win)
+	items := actionMenuItems(ac)
+	if len(items) != 2 || items[0].Label != "Send message…" {
+		t.Fatalf("queue menu %v", items)
+	}
+	items[0].Action()
+	top := f.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("Send message… opened no dialog")
+	}
+	for _, k := range []ResourceKind{Topics, Streams, StateMachines, APIs, Functions} {
+		if len(actionMenuItems(actionContext{kind: k})) == 0 {
+			t.Errorf("%s has no actions", k)
+		}
+	}
+}

@@ -133,8 +133,10 @@ func newFunctionView(ac actionContext) inspectView {
 		textField("Concurrency", "Concurrency", intIn(0, function.MaxConcurrency, "invocations")),
 		textField("Dir", "Directory", nil),
 		envField())
+	invoke := widget.NewButtonWithIcon("Invoke", theme.MediaPlayIcon(), func() { showInvokeDialog(ac) })
+	invoke.Importance = widget.HighImportance
 	v.box = container.NewVBox(container.New(layout.NewFormLayout(), infoKey("ARN"), copyRow(fs.ARN(ac.name), ac.copyText)),
-		v.facts, sectionTitle("Attributes"), v.form.box,
+		invoke, v.facts, sectionTitle("Attributes"), v.form.box,
 		deleteButton(ac, "function "+ac.name, func() error { return fs.DeleteFunction(ctx, ac.name) }))
 	v.update()
 	return v

@@ -29,6 +29,7 @@ type inspectorFixture struct {
 	copied []string
 	tabs   []*container.TabItem
 	execs  []string
+	q      uiQueue // what background actions hand the UI thread
 }
 
 func newInspectorFixture(t *testing.T) *inspectorFixture {
@@ -41,6 +42,8 @@ func newInspectorFixture(t *testing.T) *inspectorFixture {
 	f.in.win = f.win
 	f.in.openTab = func(ti *container.TabItem) { f.tabs = append(f.tabs, ti) }
 	f.in.openExecution = func(_, arn string) { f.execs = append(f.execs, arn) }
+	f.q = newUIQueue()
+	f.in.do = f.q.do
 	return f
 }
 
@@ -398,6 +401,28 @@ func TestStreamInspectorAndRecords(t *testing.T) {
 	if n := len(b.table.Rows()); n != 0 {
 		t.Fatalf("after the only record: %d rows", n)
 	}
+	for _, tc := range []struct {
+		typ, seq, at string
+		want         int
+	}{
+		{stream.AtSequenceNumber, rows[0].ID, "", 1},
+		{stream.Latest, "", "", 0},
+		{stream.AtTimestamp, "", t0.Add(-time.Second).UTC().Format(time.RFC3339), 1},
+		{stream.AtTimestamp, "", t0.Add(time.Minute).UTC().Format(time.RFC3339), 0},
+	} {
+		b.form.field("type").set(tc.typ)
+		typeInto(b.form.field("sequence"), tc.seq)
+		typeInto(b.form.field("timestamp"), tc.at)
+		mustNil(t, b.form.submit())
+		if n := len(b.table.Rows()); n != tc.want {
+			t.Errorf("%s %s%s: %d records, want %d", tc.typ, tc.seq, tc.at, n, tc.want)
+		}
+	}
+	b.form.field("type").set(stream.AtTimestamp)
+	typeInto(b.form.field("timestamp"), "yesterday")
+	if b.form.submit() == nil || !b.form.field("timestamp").msg.Visible() {
+		t.Fatal("a timestamp that is no time was not flagged")
+	}
 }
 
 func TestAPIInspectorRoutesAndCall(t *testing.T) {
@@ -453,6 +478,7 @@ func TestAPIInspectorRoutesAndCall(t *testing.T) {
 	}
 	typeInto(cf.field("headers"), "Accept: application/json")
 	test.Tap(cf.run)
+	f.q.runUntil(t, "the response", func() bool { return strings.Contains(labelsIn(cf.result), "Status") })
 	res := labelsIn(cf.result)
 	if !strings.Contains(res, "Status 200 OK") || !strings.Contains(res, "X-Shop: yes") || !strings.Contains(res, `"pong": true`) {
 		t.Fatalf("call result: %s", res)
@@ -518,6 +544,19 @@ func TestFunctionInspectorEdits(t *testing.T) {
 	if def.MemoryMB != 256 || def.Timeout != 10*time.Second {
 		t.Fatalf("function after save: %d MB, %s", def.MemoryMB, def.Timeout)
 	}
+	inv := showInvokeDialog(f.in.actionContext())
+	typeInto(inv.field("payload"), `{"a": `)
+	test.Tap(inv.run)
+	if !inv.field("payload").msg.Visible() {
+		t.Fatal("an invalid event was not flagged")
+	}
+	typeInto(inv.field("payload"), `{"a": 1}`)
+	test.Tap(inv.run)
+	f.q.runUntil(t, "the function's answer", func() bool { return strings.Contains(labelsIn(inv.result), "Succeeded") })
+	if res := labelsIn(inv.result); !strings.Contains(res, `"a": 1`) {
+		t.Fatalf("invoke result %s", res)
+	}
+
 	tapButtonIn(t, v.box, "Delete function")
 	tapOverlayButton(t, f.win, "Yes")
 	if _, err := fs.GetFunction("worker"); err == nil {

@@ -38,6 +38,9 @@ type inspector struct {
 	// openExecution shows an execution a Start execution action started
 	// (the machine's editor tab); nil shows it in a dialog.
 	openExecution func(machineName, arn string)
+	// do runs work that actions finish in the background on the UI
+	// thread; nil means fyne.Do (tests run it themselves).
+	do func(func())
 }
 
 func newInspector(c *core.Core, endpoint string, copyText func(string)) *inspector {
