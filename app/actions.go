@@ -205,6 +205,12 @@ func (f *actionForm) show(ac actionContext) *actionForm {
 	f.dlg = dialog.NewCustom(title, "Close", container.NewVScroll(f.box), ac.win)
 	f.dlg.Resize(f.dialogSize())
 	f.dlg.Show()
+	for _, fl := range f.fields {
+		if e, ok := fl.input.(*widget.Entry); ok {
+			ac.win.Canvas().Focus(e) // type straight away
+			break
+		}
+	}
 	return f
 }
 

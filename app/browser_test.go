@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/skyport-dev/skyport/core/queue"
 	"github.com/skyport-dev/skyport/widgets"
@@ -32,6 +33,9 @@ func TestSendDialogSendsAndRemembersPayloads(t *testing.T) {
 	sf := showSendDialog(f.in.actionContext())
 	if f.win.Canvas().Overlays().Top() == nil {
 		t.Fatal("Send message opened no dialog")
+	}
+	if e, _ := sf.field("body").input.(*widget.Entry); f.win.Canvas().Focused() != e {
+		t.Error("the body does not have the keyboard focus")
 	}
 	typeInto(sf.field("attributes"), `{"kind": ["a"]}`)
 	typeInto(sf.field("delay"), "901")
