@@ -451,15 +451,15 @@ func parseHeaders(s string) (map[string]string, error) {
 	return out, nil
 }
 
-// routeMethods are the methods Call route offers.
-var routeMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+// callMethods are the methods Call route offers: a route's methods but ANY.
+var callMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 // showCallRouteDialog opens Call route for API ac.name (route picks a
 // route to pre-fill the method and path; "" for none) and shows the
 // response's status, headers and body.
 func showCallRouteDialog(ac actionContext, route string) *actionForm {
 	gw := ac.core.Gateway()
-	method := selectField("method", "Method", routeMethods)
+	method := selectField("method", "Method", callMethods)
 	path := textField("path", "Path", func(s string) error {
 		if !strings.HasPrefix(s, "/") {
 			return errors.New("must start with /")

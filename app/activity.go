@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -20,34 +21,133 @@ const maxLogLines = 1000
 // activityLog is the bottom panel: the newest core events, one per line,
 // following the newest unless the user has scrolled back.
 type activityLog struct {
-	mu     sync.Mutex // guards events; written on the UI thread, read by tests too
+	mu     sync.Mutex // guards events and shown; written on the UI thread, read by tests too
 	events []event.Event
+	shown  []event.Event // events that pass the filter, oldest first
 	max    int
+	filter logFilter
 
-	list    *widget.List
-	content fyne.CanvasObject
+	list     *widget.List
+	level    *widget.Select
+	service  *widget.Select
+	search   *widget.Entry
+	count    *widget.Label
+	clearAll *widget.Button
+	services map[string]bool // every service seen, for the service choice
+	content  fyne.CanvasObject
 }
 
+// logFilter says which events the log shows.
+type logFilter struct {
+	minLevel event.Level
+	service  string // "" for all
+	text     string // lower case; "" for all
+}
+
+func (f logFilter) keeps(e event.Event) bool {
+	if e.Level < f.minLevel || (f.service != "" && e.Service != f.service) {
+		return false
+	}
+	return f.text == "" || strings.Contains(strings.ToLower(formatEvent(e)), f.text)
+}
+
+// Level choices of the filter bar, lowest first.
+var logLevels = []struct {
+	label string
+	level event.Level
+}{{"All levels", event.Debug}, {"Info and up", event.Info}, {"Warnings and errors", event.Warn}, {"Errors", event.Error}}
+
+const allServices = "All services"
+
 func newActivityLog(max int) *activityLog {
-	l := &activityLog{max: max}
+	l := &activityLog{max: max, services: map[string]bool{}}
 	l.list = widget.NewList(l.length, func() fyne.CanvasObject { return newLogRow() }, l.update)
 	l.list.HideSeparators = true
-	l.content = container.NewThemeOverride(l.list, compactTheme{padding: 1})
+	var levels []string
+	for _, lv := range logLevels {
+		levels = append(levels, lv.label)
+	}
+	l.level = widget.NewSelect(levels, func(choice string) {
+		for _, lv := range logLevels {
+			if lv.label == choice {
+				l.setFilter(func(f *logFilter) { f.minLevel = lv.level })
+			}
+		}
+	})
+	l.level.SetSelectedIndex(0)
+	l.service = widget.NewSelect([]string{allServices}, func(choice string) {
+		if choice == allServices {
+			choice = ""
+		}
+		l.setFilter(func(f *logFilter) { f.service = choice })
+	})
+	l.service.SetSelectedIndex(0)
+	l.search = widget.NewEntry()
+	l.search.SetPlaceHolder("Filter text")
+	l.search.OnChanged = func(text string) {
+		l.setFilter(func(f *logFilter) { f.text = strings.ToLower(strings.TrimSpace(text)) })
+	}
+	l.count = widget.NewLabel("")
+	clearAll := widget.NewButtonWithIcon("", theme.DeleteIcon(), l.clear)
+	l.clearAll = clearAll
+	bar := container.NewBorder(nil, nil, container.NewHBox(l.level, l.service), container.NewHBox(l.count, clearAll), l.search)
+	l.content = container.NewBorder(bar, nil, nil, nil, container.NewThemeOverride(l.list, compactTheme{padding: 1}))
+	l.showCount()
 	return l
 }
 
 func (l *activityLog) length() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.events)
+	return len(l.shown)
 }
 
 func (l *activityLog) update(id widget.ListItemID, o fyne.CanvasObject) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if id >= 0 && id < len(l.events) {
-		o.(*logRow).set(l.events[id])
+	if id >= 0 && id < len(l.shown) {
+		o.(*logRow).set(l.shown[id])
 	}
+}
+
+// setFilter changes the filter and shows what passes it, newest in view.
+// UI thread only.
+func (l *activityLog) setFilter(change func(*logFilter)) {
+	l.mu.Lock()
+	change(&l.filter)
+	l.shown = l.shown[:0]
+	for _, e := range l.events {
+		if l.filter.keeps(e) {
+			l.shown = append(l.shown, e)
+		}
+	}
+	l.mu.Unlock()
+	if l.list == nil || l.count == nil { // still being built
+		return
+	}
+	l.list.Refresh()
+	l.list.ScrollToBottom()
+	l.showCount()
+}
+
+// clear empties the log. UI thread only.
+func (l *activityLog) clear() {
+	l.mu.Lock()
+	l.events, l.shown = l.events[:0], l.shown[:0]
+	l.mu.Unlock()
+	l.list.Refresh()
+	l.showCount()
+}
+
+func (l *activityLog) showCount() {
+	l.mu.Lock()
+	shown, all := len(l.shown), len(l.events)
+	l.mu.Unlock()
+	if shown == all {
+		l.count.SetText(plural(all, "event"))
+		return
+	}
+	l.count.SetText(fmt.Sprintf("%d of %s", shown, plural(all, "event")))
 }
 
 // append adds events at the bottom, drops the oldest beyond the bound and
@@ -62,11 +162,35 @@ func (l *activityLog) append(evs []event.Event) {
 	if over := len(l.events) - l.max; over > 0 {
 		l.events = l.events[:copy(l.events, l.events[over:])]
 	}
+	// The shown list is rebuilt from the kept events: cheap at this bound,
+	// and the oldest shown lines go with the oldest events.
+	l.shown = l.shown[:0]
+	for _, e := range l.events {
+		if l.filter.keeps(e) {
+			l.shown = append(l.shown, e)
+		}
+	}
+	var fresh []string
+	for _, e := range evs {
+		if e.Service != "" && !l.services[e.Service] {
+			l.services[e.Service] = true
+			fresh = append(fresh, e.Service)
+		}
+	}
 	l.mu.Unlock()
+	if len(fresh) > 0 {
+		names := make([]string, 0, len(l.services))
+		for s := range l.services {
+			names = append(names, s)
+		}
+		slices.Sort(names)
+		l.service.SetOptions(append([]string{allServices}, names...))
+	}
 	l.list.Refresh()
 	if follow {
 		l.list.ScrollToBottom()
 	}
+	l.showCount()
 }
 
 // atBottom reports whether the last line is (about) in view.
@@ -82,12 +206,23 @@ func (l *activityLog) atBottom() bool {
 	return l.list.GetScrollOffset()+l.list.Size().Height >= content-step
 }
 
-// lines returns the log as text, oldest first.
+// lines returns the whole log as text, oldest first, whatever the filter.
 func (l *activityLog) lines() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := make([]string, len(l.events))
 	for i, e := range l.events {
+		out[i] = formatEvent(e)
+	}
+	return out
+}
+
+// shownLines returns the lines the filter lets through, oldest first.
+func (l *activityLog) shownLines() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]string, len(l.shown))
+	for i, e := range l.shown {
 		out[i] = formatEvent(e)
 	}
 	return out

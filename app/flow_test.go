@@ -240,6 +240,10 @@ func TestDeletingANodeDeletesTheQueueAndUndoRestoresIt(t *testing.T) {
 	createQueues(t, c, m, q, map[string]map[string]string{"jobs.fifo": {"FifoQueue": "true"}}, "jobs.fifo")
 	m.flow.canvas.Select([]string{"queue/jobs.fifo"}, nil)
 	m.flow.canvas.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	if m.flow.confirm == nil || len(c.Queues().List()) != 1 {
+		t.Fatal("the Delete key deleted without asking")
+	}
+	m.flow.confirm.Confirm()
 	if n := len(c.Queues().List()); n != 0 {
 		t.Fatalf("%d queues after delete", n)
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -156,7 +155,7 @@ func newAPIView(ac actionContext) inspectView {
 	}, textField("Port", "Port", intIn(0, 65535, "")))
 	v.adder = newAttrForm(func(ch map[string]string) error { return v.addRoute(ch) },
 		textField("key", "Route key", checkRouteKey),
-		selectField("type", "Integration", integrationTypes),
+		selectField("type", "Integration", integrationChoices),
 		textField("target", "Target", nil))
 	v.adder.load(map[string]string{"type": string(gateway.Mock)})
 	v.adder.save.SetText("Add route")
@@ -172,32 +171,9 @@ func newAPIView(ac actionContext) inspectView {
 	return v
 }
 
-var integrationTypes = []string{string(gateway.Function), string(gateway.Queue), string(gateway.Topic), string(gateway.Stream),
+// integrationChoices are the integration types a route form offers.
+var integrationChoices = []string{string(gateway.Function), string(gateway.Queue), string(gateway.Topic), string(gateway.Stream),
 	string(gateway.StateMachine), string(gateway.HTTPProxy), string(gateway.Mock)}
-
-// checkRouteKey accepts "$default" or "METHOD /path" as API Gateway v2 does.
-func checkRouteKey(s string) error {
-	if s == gateway.DefaultRoute {
-		return nil
-	}
-	m, p, ok := strings.Cut(s, " ")
-	if !ok || !strings.HasPrefix(p, "/") {
-		return errors.New(`write "METHOD /path" or "$default"`)
-	}
-	if m != "ANY" && !containsString(routeMethods, m) {
-		return fmt.Errorf("unknown method %q", m)
-	}
-	return nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 func (v *apiView) addRoute(ch map[string]string) error {
 	vals := map[string]string{"key": v.adder.field("key").get(), "type": v.adder.field("type").get(), "target": v.adder.field("target").get()}
@@ -282,7 +258,7 @@ func (v *apiView) routeRow(r gateway.Route) fyne.CanvasObject {
 			return err
 		}
 		return fmt.Errorf("NotFoundException: route %q no longer exists", r.Key)
-	}, selectField("type", "Integration", integrationTypes), textField("target", "Target", nil),
+	}, selectField("type", "Integration", integrationChoices), textField("target", "Target", nil),
 		textField("timeout", "Timeout (ms)", func(s string) error {
 			if s == "0" || s == "" {
 				return nil

@@ -568,6 +568,10 @@ func TestFunctionInspectorEdits(t *testing.T) {
 // main window's inspector panel.
 func TestInspectorLooks(t *testing.T) {
 	pinVersion(t)
+	// Only the resource's own form: sections have goldens of their own.
+	saved := inspectorSections
+	inspectorSections = nil
+	t.Cleanup(func() { inspectorSections = saved })
 	ctx := context.Background()
 	for _, tc := range []struct {
 		golden string

@@ -51,6 +51,7 @@ func (m *MainWindow) syncServices() {
 		}
 		m.setKind(Functions, names, badges)
 	}
+	m.flow.syncServices()
 }
 
 func (m *MainWindow) setKind(k ResourceKind, names []string, badges map[string]string) {

@@ -91,7 +91,9 @@ func newMainWindow(a fyne.App, c *core.Core, endpoint string, do func(func())) *
 	m.splitTree.SetOffset(st.splitTree)
 	m.splitInspector.SetOffset(st.splitInspector)
 	m.win.SetMaster()
-	m.win.SetMainMenu(newWorkspaceFiles(m).menu)
+	menu := newWorkspaceFiles(m).menu
+	menu.Items = append(menu.Items, m.helpMenu())
+	m.win.SetMainMenu(menu)
 	m.win.SetOnClosed(m.closed)
 	m.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { m.app.Quit() })
@@ -114,8 +116,8 @@ func (m *MainWindow) build() fyne.CanvasObject {
 	m.inspector = newInspector(m.core, m.endpoint, func(text string) { m.app.Clipboard().SetContent(text) })
 	m.inspector.win = m.win
 	m.resources = newResourceTree(m.selectResource)
-	m.flow = newFlowView(m.core.Queues(), m.win, m.app.Preferences())
-	m.flow.onSelectQueue = func(name string) { m.resources.tree.Select(leafUID(Queues, name)) }
+	m.flow = newFlowView(m.core, m.win, m.app.Preferences())
+	m.flow.onSelect = func(k ResourceKind, name string) { m.resources.tree.Select(leafUID(k, name)) }
 	m.tabs = container.NewAppTabs(m.flow.tab())
 	m.log = newActivityLog(maxLogLines)
 

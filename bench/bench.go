@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 // Config says what to drive and how hard.
@@ -60,6 +62,7 @@ func (r Result) String() string {
 // NewClient returns an SQS client for endpoint with dummy credentials.
 func NewClient(endpoint string, clients int) *sqs.Client {
 	return sqs.New(sqs.Options{
+		HTTPClient:   sdkhttp.Client(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("bench", "bench", ""),

@@ -18,6 +18,8 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 // Scenarios beyond SQS: SNS fan-out, Kinesis PutRecords and Step Functions
@@ -33,7 +35,7 @@ func (r *Runner) PublishFanOut(ctx context.Context, fanout int) (Result, error) 
 	if fanout < 1 {
 		fanout = 1
 	}
-	c := sns.New(sns.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.cfg.Endpoint), Credentials: static(), RetryMaxAttempts: 1})
+	c := sns.New(sns.Options{HTTPClient: sdkhttp.Client(), Region: "us-east-1", BaseEndpoint: aws.String(r.cfg.Endpoint), Credentials: static(), RetryMaxAttempts: 1})
 	topic, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(r.cfg.Queue + "-topic")})
 	if err != nil {
 		return Result{}, fmt.Errorf("create topic: %w", err)
@@ -63,7 +65,7 @@ func (r *Runner) PublishFanOut(ctx context.Context, fanout int) (Result, error) 
 // PutRecords puts batches of 100 records on a 4-shard stream; Messages
 // counts records.
 func (r *Runner) PutRecords(ctx context.Context) (Result, error) {
-	c := kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.cfg.Endpoint), Credentials: static(), RetryMaxAttempts: 1})
+	c := kinesis.New(kinesis.Options{HTTPClient: sdkhttp.Client(), Region: "us-east-1", BaseEndpoint: aws.String(r.cfg.Endpoint), Credentials: static(), RetryMaxAttempts: 1})
 	name := aws.String(r.cfg.Queue + "-stream")
 	_, err := c.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: name, ShardCount: aws.Int32(4)})
 	if err != nil && !strings.Contains(err.Error(), "ResourceInUse") {
@@ -104,7 +106,7 @@ const TransitionChain = 20
 // Transitions runs an Express state machine of TransitionChain Pass
 // states with StartSyncExecution; Messages counts state transitions.
 func (r *Runner) Transitions(ctx context.Context) (Result, error) {
-	c := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.cfg.Endpoint), Credentials: static(), RetryMaxAttempts: 1},
+	c := sfn.New(sfn.Options{HTTPClient: sdkhttp.Client(), Region: "us-east-1", BaseEndpoint: aws.String(r.cfg.Endpoint), Credentials: static(), RetryMaxAttempts: 1},
 		noHostPrefix)
 	states := map[string]any{}
 	for i := 0; i < TransitionChain; i++ {

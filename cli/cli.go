@@ -35,6 +35,10 @@ type Options struct {
 	// Credentials is a file of access key / secret pairs; when set, every
 	// AWS request must carry a valid SigV4 signature by one of them.
 	Credentials string
+	// FIFOQuotas and StreamThroughput turn on AWS's rate limits (FIFO
+	// queue call rates, Kinesis per-shard throughput), off by default.
+	FIFOQuotas       bool
+	StreamThroughput bool
 }
 
 // GUI starts the desktop app with the given options; main supplies it so this
@@ -107,6 +111,9 @@ func coreFlags(fs *flag.FlagSet, o *Options, durability *string) {
 	fs.BoolVar(&o.Memory, "memory", false, "keep everything in memory; nothing is written to disk")
 	fs.StringVar(durability, "durability", "full", "`full` (fsync every commit) or relaxed (fsync at checkpoints)")
 	fs.StringVar(&o.Credentials, "credentials", "", "`file` of 'ACCESS_KEY SECRET' lines: verify every request's SigV4 signature")
+	fs.BoolVar(&o.FIFOQuotas, "fifo-quotas", false, "FIFO queues enforce AWS's 300 calls/s per action (3,000 messages/s batched)")
+	fs.BoolVar(&o.StreamThroughput, "kinesis-throughput", false,
+		"streams enforce Kinesis's per-shard limits (1 MiB/s or 1,000 records/s in, 2 MiB/s out)")
 }
 
 func runGUI(args []string, env Env) int {
@@ -189,7 +196,8 @@ func Start(o Options) (*core.Core, *wire.Server, error) {
 		}
 		opts = append(opts, wire.WithCredentials(creds))
 	}
-	c, err := core.Open(core.Config{DataPath: o.DataPath, Memory: o.Memory, Durability: o.Durability})
+	c, err := core.Open(core.Config{DataPath: o.DataPath, Memory: o.Memory, Durability: o.Durability,
+		FIFOQuotas: o.FIFOQuotas, Streams: core.StreamOptions{Throughput: o.StreamThroughput}})
 	if err != nil {
 		return nil, nil, startupError{err}
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
+
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 func TestStartWithCredentialsFile(t *testing.T) {
@@ -26,7 +28,7 @@ func TestStartWithCredentialsFile(t *testing.T) {
 	}
 	defer Stop(c, srv, 5*time.Second)
 	client := func(key, secret string) *sqs.Client {
-		return sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL()), RetryMaxAttempts: 1,
+		return sqs.New(sqs.Options{HTTPClient: sdkhttp.Client(), Region: "us-east-1", BaseEndpoint: aws.String(srv.URL()), RetryMaxAttempts: 1,
 			Credentials: credentials.NewStaticCredentialsProvider(key, secret, "")})
 	}
 	ctx := context.Background()

@@ -27,6 +27,10 @@ import (
 // -ldflags "-X github.com/skyport-dev/skyport/core.Version=…".
 var Version = "0.1.0-dev"
 
+// Build is the build number from FyneApp.toml, stamped the same way
+// (-X github.com/skyport-dev/skyport/core.Build=…); "0" in an unstamped build.
+var Build = "0"
+
 // Clock is the core's single time source (see package clock).
 type Clock = clock.Clock
 
@@ -54,6 +58,9 @@ type Config struct {
 	// MaxInflight lowers the in-flight quota per queue (0: AWS's 120,000),
 	// to try consumers against it without that many messages.
 	MaxInflight int
+	// FIFOQuotas makes FIFO queues enforce AWS's call rates (300 calls/s
+	// per action, 3,000 messages/s batched) with AWS's throttling errors.
+	FIFOQuotas bool
 	// StoreFaults, when set, injects storage failures (tests, chaos runs).
 	StoreFaults *store.Faults
 }
@@ -79,6 +86,8 @@ type Core struct {
 
 	functions *function.Service
 	gateway   *gateway.Service
+
+	monitor monitorState // live metric history for the GUI (monitoring.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -166,6 +175,7 @@ func (c *Core) openQueues() error {
 	q, err := queue.Open(queue.Config{
 		Store: c.store, Clock: c.clock, Events: publisher{c}, Metrics: c.metrics,
 		Region: c.cfg.Region, Account: c.cfg.Account, MaxLongPolls: c.cfg.MaxLongPolls, MaxInflight: c.cfg.MaxInflight,
+		QuotaEmulation: c.cfg.FIFOQuotas,
 	})
 	if err != nil {
 		return err
@@ -342,6 +352,7 @@ func (c *Core) Uptime() time.Duration { return time.Since(c.started) }
 func (c *Core) Close() error {
 	c.closeOnce.Do(func() {
 		c.Emit(event.Event{Kind: event.CoreStopping, Level: event.Info, Service: "core", Message: "Skyport core stopping"})
+		c.stopMonitor()
 		c.closeErr = errors.Join(c.closeServices(), c.store.Close())
 		c.events.CloseAll()
 	})

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 // SQSOptions size the SQS workload; zero fields take the defaults.
@@ -79,7 +81,7 @@ func (l *sqsLoad) Name() string { return "sqs" }
 
 func (l *sqsLoad) Setup(ctx context.Context, t Target) error {
 	// No SDK retries: every answer goes into the ledger as it came.
-	l.client = sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(t.Endpoint), RetryMaxAttempts: 1,
+	l.client = sqs.New(sqs.Options{HTTPClient: sdkhttp.Client(), Region: "us-east-1", BaseEndpoint: aws.String(t.Endpoint), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider("soak", "soak", "")})
 	for name, attrs := range map[string]map[string]string{
 		sqsStandard: {"VisibilityTimeout": "30"},

@@ -37,6 +37,24 @@ func TestRingKeepsTheNewest(t *testing.T) {
 	}
 }
 
+func TestRingSetKeepsTheNewest(t *testing.T) {
+	r := NewRing(3)
+	r.Push(9)
+	r.Set([]float64{1, 2})
+	if got := r.Values(nil); !slices.Equal(got, []float64{1, 2}) {
+		t.Errorf("after Set of two: %v", got)
+	}
+	r.Set([]float64{1, 2, 3, 4, 5})
+	r.Push(6)
+	if got := r.Values(nil); !slices.Equal(got, []float64{4, 5, 6}) {
+		t.Errorf("after Set of five and a push: %v", got)
+	}
+	r.Set(nil)
+	if r.Len() != 0 {
+		t.Errorf("Set(nil) left %d samples", r.Len())
+	}
+}
+
 func TestRingConcurrentPushes(t *testing.T) {
 	r := NewRing(100)
 	var wg sync.WaitGroup

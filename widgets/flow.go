@@ -75,6 +75,10 @@ var (
 	ErrDuplicate = errors.New("already on the canvas")
 	ErrNotFound  = errors.New("not on the canvas")
 	ErrSelfLink  = errors.New("a node cannot link to itself")
+	// ErrPending is what OnConnect returns when it will decide later (after
+	// a dialog, say): the drag adds no edge and shows no tooltip; AddEdge
+	// adds it once decided.
+	ErrPending = errors.New("link decided later")
 )
 
 const (
@@ -111,6 +115,10 @@ type FlowCanvas struct {
 	OnSelect func(nodes, edges []string)
 	// OnNodeMenu reports a secondary tap on a node at an absolute position.
 	OnNodeMenu func(id string, abs fyne.Position)
+	// OnDeleteRequest, when set, is asked instead of deleting the selection
+	// at once when the user presses Delete: it may confirm first and then
+	// call DeleteSelection.
+	OnDeleteRequest func(nodes, edges []string)
 	// OnView reports zoom and pan after they changed.
 	OnView func(zoom float32, offset fyne.Position)
 
@@ -130,6 +138,9 @@ type FlowCanvas struct {
 	focused  bool
 	batching int  // Batch depth: refreshes wait until it is back to 0
 	pending  bool // a refresh was asked for during a batch
+
+	pulses map[string]float32 // edges with a pulse travelling: its progress, 0..1
+	rend   *flowRenderer      // set when the renderer is made, for pulses
 }
 
 // Batch runs fn and refreshes the canvas once afterwards, however many

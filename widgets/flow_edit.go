@@ -97,6 +97,20 @@ func (f *FlowCanvas) Connect(from, to string) error {
 	return nil
 }
 
+// AddEdge adds an edge as an undoable edit without asking OnConnect: the
+// link it stands for was made already (see ErrPending).
+func (f *FlowCanvas) AddEdge(e Edge) error {
+	e = normEdge(e)
+	if err := f.checkEnds(e); err != nil {
+		return err
+	}
+	if f.edgeIndex(e.ID) >= 0 {
+		return fmt.Errorf("%s is %w", e.ID, ErrDuplicate)
+	}
+	f.record(&addEdges{edges: []indexedEdge{{len(f.edges), e}}})
+	return nil
+}
+
 // MoveNodes moves nodes to new model positions (snapped) as one edit.
 func (f *FlowCanvas) MoveNodes(to map[string]fyne.Position) {
 	m := &moveNodes{}

@@ -1,6 +1,7 @@
 package widgets
 
 import (
+	"errors"
 	"math"
 
 	"fyne.io/fyne/v2"
@@ -132,7 +133,7 @@ func (f *FlowCanvas) DragEnd() {
 		f.MoveNodes(to)
 	case gestureConnect:
 		if in.target != "" {
-			if err := f.Connect(in.from, in.target); err != nil {
+			if err := f.Connect(in.from, in.target); err != nil && !errors.Is(err, ErrPending) {
 				f.ShowTooltip(err.Error(), in.at())
 			}
 		}
@@ -238,7 +239,11 @@ func (f *FlowCanvas) TypedKey(e *fyne.KeyEvent) {
 	f.tooltip = tooltip{}
 	switch e.Name {
 	case fyne.KeyDelete, fyne.KeyBackspace:
-		f.DeleteSelection()
+		if f.OnDeleteRequest == nil {
+			f.DeleteSelection()
+		} else if ns, es := f.Selected(); len(ns)+len(es) > 0 {
+			f.OnDeleteRequest(ns, es)
+		}
 	case fyne.KeyEscape:
 		f.selectOnly(nil, nil)
 	}

@@ -34,6 +34,7 @@ type flowRenderer struct {
 
 	objects []fyne.CanvasObject
 	byID    map[string]*Node
+	edgeIDs map[string]*Edge
 	pts     []fyne.Position
 	pal     palette
 }
@@ -96,6 +97,9 @@ type edgeView struct {
 	segs  [curveSegments]*canvas.Line
 	head  [2]*canvas.Line // the arrowhead's two barbs
 	label *canvas.Text
+	dot   *canvas.Circle   // a pulse travelling the edge (flow_pulse.go)
+	curve [4]fyne.Position // last laid out, in widget coordinates
+	shown bool             // the curve is on screen
 }
 
 func newFlowRenderer(f *FlowCanvas) *flowRenderer {
@@ -109,7 +113,9 @@ func newFlowRenderer(f *FlowCanvas) *flowRenderer {
 		tipBox:  canvas.NewRectangle(color.Transparent),
 		tipText: canvas.NewText("", color.Transparent),
 		byID:    map[string]*Node{},
+		edgeIDs: map[string]*Edge{},
 	}
+	f.rend = r
 	r.pending.Hide()
 	r.band.Hide()
 	r.tipBox.Hide()
@@ -166,8 +172,10 @@ func (r *flowRenderer) syncViews() {
 		}
 	}
 	liveE := make(map[*Edge]bool, len(r.f.edges))
+	clear(r.edgeIDs)
 	for _, e := range r.f.edges {
 		liveE[e] = true
+		r.edgeIDs[e.ID] = e
 		if r.edges[e] == nil {
 			r.edges[e] = newEdgeView()
 		}
@@ -187,7 +195,7 @@ func (r *flowRenderer) syncViews() {
 		for _, s := range v.segs {
 			r.objects = append(r.objects, s)
 		}
-		r.objects = append(r.objects, v.head[0], v.head[1], v.label)
+		r.objects = append(r.objects, v.head[0], v.head[1], v.label, v.dot)
 	}
 	for _, n := range r.f.nodes {
 		v := r.nodes[n]
@@ -218,7 +226,8 @@ func newNodeView() *nodeView {
 }
 
 func newEdgeView() *edgeView {
-	v := &edgeView{label: canvas.NewText("", color.Transparent)}
+	v := &edgeView{label: canvas.NewText("", color.Transparent), dot: canvas.NewCircle(color.Transparent)}
+	v.dot.Hide()
 	v.head[0], v.head[1] = canvas.NewLine(color.Transparent), canvas.NewLine(color.Transparent)
 	for i := range v.segs {
 		v.segs[i] = canvas.NewLine(color.Transparent)
@@ -281,6 +290,7 @@ func (r *flowRenderer) style() {
 		setLine(v.head[0], c, w*z)
 		setLine(v.head[1], c, w*z)
 		setText(v.label, e.Label, theme.CaptionTextSize()*z, label)
+		setCircle(v.dot, c, p.fg, z)
 	}
 	setLine(r.pending, p.primary, 2)
 	setRect(r.band, p.selection, p.primary, 1, 0)
@@ -466,6 +476,7 @@ func (r *flowRenderer) layoutEdge(e *Edge, v *edgeView, size fyne.Size) {
 		r.hideEdge(v)
 		return
 	}
+	v.curve, v.shown = c, true
 	// the arrow's tip touches the input port's rim
 	pr := portRadius() * f.zoom
 	c[3] = c[3].SubtractXY(pr, 0)
@@ -489,13 +500,15 @@ func (r *flowRenderer) layoutEdge(e *Edge, v *edgeView, size fyne.Size) {
 	ls := v.label.MinSize()
 	v.label.Resize(ls)
 	v.label.Move(fyne.NewPos(mid.X-ls.Width/2, mid.Y-ls.Height-theme.Padding()*f.zoom))
+	r.layoutPulse(e, v)
 }
 
 func (r *flowRenderer) hideEdge(v *edgeView) {
 	for _, s := range v.segs {
 		s.Hidden = true
 	}
-	v.head[0].Hidden, v.head[1].Hidden, v.label.Hidden = true, true, true
+	v.head[0].Hidden, v.head[1].Hidden, v.label.Hidden, v.dot.Hidden = true, true, true, true
+	v.shown = false
 }
 
 // curveVisible says whether the curve's control box meets the widget.

@@ -58,3 +58,12 @@ func (r *Ring) Last() (float64, bool) {
 	}
 	return r.buf[(r.start+r.n-1)%len(r.buf)], true
 }
+
+// Set replaces the samples with the newest Cap() of values, oldest first,
+// for a ring that mirrors a history kept elsewhere.
+func (r *Ring) Set(values []float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	values = values[max(0, len(values)-len(r.buf)):]
+	r.start, r.n = 0, copy(r.buf, values)
+}

@@ -127,6 +127,7 @@ func (s *Service) newRun(e *execution, def *Definition, mocks *mockRun) *run {
 func (s *Service) launch(e *execution, r *run) {
 	if r.resume == nil && (r.hist == nil || len(r.hist.events) <= 1) {
 		s.started.Inc()
+		s.machineCounter(metricMachineStarted, e.info.StateMachineArn).Inc()
 		s.emit(event.ExecutionStep, event.Info, e.info.Arn, fmt.Sprintf("ExecutionStarted %s", e.info.Name))
 	}
 	s.notify(Step{ExecutionArn: e.info.Arn, Status: StatusRunning, Time: s.clock.Now()})
@@ -199,13 +200,17 @@ func (s *Service) ended(e *execution, r *run, info Execution) {
 	switch info.Status {
 	case StatusSucceeded:
 		s.succeeded.Inc()
+		s.machineCounter(metricMachineSucceeded, info.StateMachineArn).Inc()
 	case StatusFailed:
 		s.failed.Inc()
+		s.machineCounter(metricMachineFailed, info.StateMachineArn).Inc()
 		level = event.Warn
 	case StatusAborted:
 		s.aborted.Inc()
+		s.machineCounter(metricMachineAborted, info.StateMachineArn).Inc()
 	case StatusTimedOut:
 		s.timedOut.Inc()
+		s.machineCounter(metricMachineTimedOut, info.StateMachineArn).Inc()
 		level = event.Warn
 	}
 	s.emit(event.ExecutionStep, level, info.Arn, fmt.Sprintf("Execution%s %s", statusWord(info.Status), info.Name))

@@ -89,7 +89,9 @@ func TestEventsMetricsAndSteps(t *testing.T) {
 	}
 	var text strings.Builder
 	_ = reg.WritePrometheus(&text)
-	for _, want := range []string{"skyport_sfn_executions_started_total 2", "skyport_sfn_executions_succeeded_total 1", "skyport_sfn_executions_failed_total 1"} {
+	for _, want := range []string{"skyport_sfn_executions_started_total 2", "skyport_sfn_executions_succeeded_total 1", "skyport_sfn_executions_failed_total 1",
+		`skyport_sfn_machine_executions_started_total{state_machine="steps"} 1`, `skyport_sfn_machine_executions_failed_total{state_machine="steps"} 1`,
+		`skyport_sfn_machine_executions_started_total{state_machine="ok"} 1`, `skyport_sfn_machine_executions_succeeded_total{state_machine="ok"} 1`} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("metrics lack %q", want)
 		}

@@ -145,6 +145,7 @@ type Service struct {
 
 	started, succeeded, failed, aborted, timedOut *metrics.Counter
 	transitions                                   *metrics.Counter
+	reg                                           *metrics.Registry
 }
 
 // maxExpressKept is how many finished Express executions stay describable.
@@ -177,6 +178,7 @@ func Open(cfg Config) (*Service, error) {
 	if reg == nil {
 		reg = metrics.NewRegistry()
 	}
+	s.reg = reg
 	s.started = reg.Counter("skyport_sfn_executions_started_total", "Executions started (ExecutionsStarted).")
 	s.succeeded = reg.Counter("skyport_sfn_executions_succeeded_total", "Executions that succeeded (ExecutionsSucceeded).")
 	s.failed = reg.Counter("skyport_sfn_executions_failed_total", "Executions that failed (ExecutionsFailed).")
@@ -441,6 +443,7 @@ func (s *Service) DeleteStateMachine(ctx context.Context, arn string) error {
 	s.mu.Lock()
 	delete(s.machines, arn)
 	s.mu.Unlock()
+	s.removeMachineMetrics(m.Name)
 	s.emit(event.ResourceDeleted, event.Info, arn, "state machine "+m.Name+" deleted")
 	return nil
 }

@@ -37,7 +37,8 @@ const (
 type family struct {
 	name, help string
 	kind       kind
-	series     map[string]series // by rendered label set
+	series     map[string]series  // by rendered label set
+	labels     map[string][]Label // the same keys: the labels, for Gather
 }
 
 type series interface {
@@ -122,22 +123,11 @@ func (h *Histogram) Count() uint64 { return h.count.Load() }
 // Quantile estimates the q-quantile (0..1) from the buckets: the upper bound
 // of the bucket that holds it.
 func (h *Histogram) Quantile(q float64) float64 {
-	total := h.count.Load()
-	if total == 0 {
-		return 0
-	}
-	rank := uint64(math.Ceil(q * float64(total)))
-	var seen uint64
+	counts := make([]uint64, len(h.counts))
 	for i := range h.counts {
-		seen += h.counts[i].Load()
-		if seen >= rank {
-			if i < len(h.bounds) {
-				return h.bounds[i]
-			}
-			return math.Inf(1)
-		}
+		counts[i] = h.counts[i].Load()
 	}
-	return math.Inf(1)
+	return BucketQuantile(q, h.bounds, counts)
 }
 
 func (h *Histogram) write(w io.Writer, name, labels string) {
@@ -166,8 +156,10 @@ func (r *Registry) Gauge(name, help string, labels ...Label) *Gauge {
 // A later registration under the same name and labels replaces it.
 func (r *Registry) GaugeFunc(name, help string, f func() float64, labels ...Label) {
 	fam := r.family(name, help, kindGauge)
+	key := renderLabels(labels)
 	r.mu.Lock()
-	fam.series[renderLabels(labels)] = gaugeFunc(f)
+	fam.series[key] = gaugeFunc(f)
+	fam.labels[key] = append([]Label(nil), labels...)
 	r.mu.Unlock()
 }
 
@@ -187,7 +179,9 @@ func (r *Registry) Remove(name string, labels ...Label) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if fam, ok := r.families[name]; ok {
-		delete(fam.series, renderLabels(labels))
+		key := renderLabels(labels)
+		delete(fam.series, key)
+		delete(fam.labels, key)
 	}
 }
 
@@ -196,7 +190,7 @@ func (r *Registry) family(name, help string, k kind) *family {
 	defer r.mu.Unlock()
 	fam, ok := r.families[name]
 	if !ok {
-		fam = &family{name: name, help: help, kind: k, series: map[string]series{}}
+		fam = &family{name: name, help: help, kind: k, series: map[string]series{}, labels: map[string][]Label{}}
 		r.families[name] = fam
 	}
 	if fam.kind != k {
@@ -223,6 +217,7 @@ func (r *Registry) get(name, help string, k kind, labels []Label, mk func() seri
 	}
 	s := mk()
 	fam.series[key] = s
+	fam.labels[key] = append([]Label(nil), labels...)
 	return s
 }
 
@@ -314,4 +309,82 @@ func formatFloat(v float64) string {
 		return "NaN"
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// Sample is one series of a family as Gather reads it. Labels and Buckets
+// belong to the registry or are reused between calls: copy what you keep.
+type Sample struct {
+	Labels []Label
+	Value  float64 // counter or gauge value; a histogram's count
+	// Histograms only: the bucket bounds and the count of observations in
+	// each bucket (not cumulative), the last one for +Inf.
+	Bounds  []float64
+	Buckets []uint64
+}
+
+// Label returns the value of the named label, "" when absent.
+func (s *Sample) Label(name string) string {
+	for _, l := range s.Labels {
+		if l.Name == name {
+			return l.Value
+		}
+	}
+	return ""
+}
+
+// Gather calls fn with every series of the family name, in no particular
+// order, reading gauge functions as a scrape would. fn must not call the
+// registry.
+func (r *Registry) Gather(name string, fn func(s *Sample)) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	fam, ok := r.families[name]
+	if !ok {
+		return
+	}
+	var s Sample
+	for key, se := range fam.series {
+		s.Labels, s.Bounds, s.Buckets = fam.labels[key], nil, s.Buckets[:0]
+		switch v := se.(type) {
+		case *Counter:
+			s.Value = float64(v.Value())
+		case *Gauge:
+			s.Value = v.Value()
+		case gaugeFunc:
+			s.Value = v()
+		case *Histogram:
+			s.Value = float64(v.Count())
+			s.Bounds = v.bounds
+			for i := range v.counts {
+				s.Buckets = append(s.Buckets, v.counts[i].Load())
+			}
+		}
+		fn(&s)
+	}
+}
+
+// BucketQuantile estimates the q-quantile (0..1) of observations counted
+// per bucket (len(bounds)+1 counts, the last for +Inf) as Histogram.Quantile
+// does: the upper bound of the bucket that holds it. It returns 0 for no
+// observations.
+func BucketQuantile(q float64, bounds []float64, counts []uint64) float64 {
+	var total uint64
+	for _, c := range counts {
+		total += c
+	}
+	if total == 0 {
+		return 0
+	}
+	rank := uint64(math.Ceil(q * float64(total)))
+	var seen uint64
+	for i, c := range counts {
+		seen += c
+		if seen >= rank {
+			if i < len(bounds) {
+				return bounds[i]
+			}
+			return math.Inf(1)
+		}
+	}
+	return math.Inf(1)
 }

@@ -60,3 +60,43 @@ func TestSameSeriesIsShared(t *testing.T) {
 		t.Fatal("label order made a second series")
 	}
 }
+
+func TestGatherReadsEverySeries(t *testing.T) {
+	r := NewRegistry()
+	r.Counter("c", "", Label{"queue", "a"}).Add(3)
+	r.Counter("c", "", Label{"queue", "b"}).Add(5)
+	r.GaugeFunc("g", "", func() float64 { return 2.5 }, Label{"stream", "s"})
+	h := r.Histogram("h", "", []float64{1, 2}, Label{"api", "x"})
+	h.Observe(0.5)
+	h.Observe(1.5)
+	h.Observe(9)
+
+	got := map[string]float64{}
+	r.Gather("c", func(s *Sample) { got[s.Label("queue")] = s.Value })
+	if len(got) != 2 || got["a"] != 3 || got["b"] != 5 {
+		t.Errorf("counters %v", got)
+	}
+	r.Gather("g", func(s *Sample) {
+		if s.Label("stream") != "s" || s.Value != 2.5 || s.Label("nope") != "" {
+			t.Errorf("gauge func %+v", *s)
+		}
+	})
+	r.Gather("h", func(s *Sample) {
+		if s.Value != 3 || len(s.Buckets) != 3 || s.Buckets[0] != 1 || s.Buckets[1] != 1 || s.Buckets[2] != 1 {
+			t.Errorf("histogram %+v", *s)
+		}
+		if q := BucketQuantile(0.5, s.Bounds, s.Buckets); q != 2 {
+			t.Errorf("p50 from buckets %v, want 2", q)
+		}
+	})
+	r.Gather("missing", func(*Sample) { t.Error("a missing family has series") })
+	r.Remove("c", Label{"queue", "a"})
+	n := 0
+	r.Gather("c", func(*Sample) { n++ })
+	if n != 1 {
+		t.Errorf("%d series after a removal", n)
+	}
+	if BucketQuantile(0.99, []float64{1}, []uint64{0, 0}) != 0 {
+		t.Error("quantile of nothing is not 0")
+	}
+}

@@ -74,6 +74,13 @@ func unavailable(path string, err error) error {
 	if errors.Is(err, ErrUnavailable) {
 		return err
 	}
+	if path == memoryPath {
+		// SQLite's memdb VFS caps a database at 1 GiB
+		// (SQLITE_MEMDB_DEFAULT_MAXSIZE): "disk full" means that cap.
+		return newFailure(ErrUnavailable, err, fmt.Sprintf(
+			"store %s: the in-memory database is full (1 GiB, SQLite's memdb limit); "+
+				"purge or delete data, or run with a data file: %v", path, err))
+	}
 	return newFailure(ErrUnavailable, err, fmt.Sprintf(
 		"store %s: cannot write the database (disk full or not writable): %v", path, err))
 }

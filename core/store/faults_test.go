@@ -156,3 +156,73 @@ func TestSQLiteFullIsUnavailable(t *testing.T) {
 	}
 	integrityOK(t, s)
 }
+
+// OnRollback undoes run, newest first, for a function that fails and for
+// every function of a batch whose commit fails; never for a committed one.
+func TestOnRollback(t *testing.T) {
+	cfg := fileConfig(t)
+	faults := &Faults{}
+	cfg.Faults = faults
+	s := openKV(t, cfg)
+	ctx := context.Background()
+	var log []string
+	write := func(id int, fail error) error {
+		return s.Write(ctx, func(tx *Tx) error {
+			if _, err := tx.Exec(`INSERT INTO kv(id, v) VALUES (?, ?)`, id, "v"); err != nil {
+				return err
+			}
+			tx.OnRollback(func() { log = append(log, "undo "+strconv.Itoa(id)+"a") })
+			tx.OnRollback(func() { log = append(log, "undo "+strconv.Itoa(id)+"b") })
+			return fail
+		})
+	}
+	if err := write(1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 0 {
+		t.Fatalf("committed write undone: %v", log)
+	}
+	if err := write(2, errors.New("refused")); err == nil {
+		t.Fatal("failing function succeeded")
+	}
+	if strings.Join(log, ",") != "undo 2b,undo 2a" {
+		t.Fatalf("failed function's undo: %v", log)
+	}
+	log = nil
+	faults.Fail(nil)
+	if err := write(3, nil); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("write on a full disk: %v", err)
+	}
+	faults.Heal()
+	if strings.Join(log, ",") != "undo 3b,undo 3a" {
+		t.Fatalf("rolled-back batch's undo: %v", log)
+	}
+	if n := count(t, s.DB()); n != 1 {
+		t.Fatalf("rows after the rollbacks: %d, want 1", n)
+	}
+}
+
+// A full memory store says so in words: memdb's cap, not a disk.
+func TestMemoryStoreFullSaysWhy(t *testing.T) {
+	s := openKV(t, Config{Memory: true})
+	ctx := context.Background()
+	if err := insert(ctx, s, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec("PRAGMA max_page_count = 1")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(`INSERT INTO kv(id, v) VALUES (2, ?)`, strings.Repeat("x", 1<<20))
+		return err
+	})
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "in-memory database is full") {
+		t.Fatalf("write to a full memory store: %v", err)
+	}
+	if n := count(t, s.DB()); n != 1 {
+		t.Fatalf("rows readable: %d", n)
+	}
+}

@@ -19,6 +19,7 @@ const (
 // op is one queued Write. Ops are pooled: done is reused.
 type op struct {
 	fn    func(*Tx) error
+	undo  []func() // from Tx.OnRollback, run if the op's writes are rolled back
 	err   error
 	state atomic.Int32
 	done  chan error // capacity 1: the writer never blocks acknowledging
@@ -197,7 +198,7 @@ func (w *writer) runOp(o *op) error {
 	if err := w.exec(ctlSavepoint); err != nil {
 		return fmt.Errorf("store %s: savepoint: %w", w.path, err)
 	}
-	o.err = w.call(o.fn)
+	o.err = w.call(o, o.fn)
 	if isStorageFault(o.err) {
 		o.err = unavailable(w.path, o.err)
 	}
@@ -215,9 +216,10 @@ func (w *writer) runOp(o *op) error {
 	return nil
 }
 
-// call runs fn with a fresh Tx, turning a panic into an error.
-func (w *writer) call(fn func(*Tx) error) (err error) {
-	tx := &Tx{w: w}
+// call runs fn, o's function, with a fresh Tx, turning a panic into an
+// error.
+func (w *writer) call(o *op, fn func(*Tx) error) (err error) {
+	tx := &Tx{w: w, op: o}
 	defer func() {
 		tx.finish()
 		if r := recover(); r != nil {
@@ -274,6 +276,17 @@ func (w *writer) ack() {
 	w.failed.Add(failed)
 	if n := int64(len(w.batch)); n > w.maxSeen.Load() {
 		w.maxSeen.Store(n) // only the writer goroutine stores
+	}
+	// Undo, newest first, what failed ops did outside the database, before
+	// any later op can see it.
+	for i := len(w.batch) - 1; i >= 0; i-- {
+		o := w.batch[i]
+		if o.err != nil {
+			for j := len(o.undo) - 1; j >= 0; j-- {
+				o.undo[j]()
+			}
+		}
+		o.undo = o.undo[:0]
 	}
 	for _, o := range w.batch {
 		o.done <- o.err // o belongs to its caller again from here
@@ -347,8 +360,23 @@ func (w *writer) close() error {
 // returns; every Row from QueryRow must be scanned.
 type Tx struct {
 	w    *writer
+	op   *op
 	done atomic.Bool
 	rows []*sql.Rows
+}
+
+// OnRollback registers undo to run if this function's writes do not
+// commit: the function fails, or its whole batch is rolled back (disk
+// full, a failed commit). A function that changes in-memory state along
+// with its writes — so that the writes queued after it see the change —
+// uses it to put that state back. undo runs on the writer goroutine after
+// the rollback and before the writer takes another function, so nothing
+// that reads the state from a write function sees it half undone; it must
+// be quick and must not call Write.
+func (t *Tx) OnRollback(undo func()) {
+	if !t.done.Load() {
+		t.op.undo = append(t.op.undo, undo)
+	}
 }
 
 // Exec runs a statement that returns no rows, reusing the prepared

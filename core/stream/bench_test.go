@@ -3,7 +3,10 @@ package stream
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/store"
@@ -62,9 +65,23 @@ func BenchmarkServicePutRecordsRelaxed(b *testing.B) {
 	b.ReportMetric(float64(b.N*500)/b.Elapsed().Seconds(), "records/s")
 }
 
-// BenchmarkServicePutRecordsWhileReading is BenchmarkServicePutRecords with
-// a reader draining the oldest data of every shard in a loop at the same
-// time: reads use their own connections, so writes should not slow much.
+// BenchmarkServicePutRecordsWhileReading is BenchmarkServicePutRecords
+// (durable, 500 × 1 KiB) while consumers read the oldest data of a stream
+// holding 200,000 records. The readers are switched on and off every
+// 250 ms during one run, and each batch's time is booked to the state it
+// ran in, so "write-ratio" (records/s with readers ÷ without) compares
+// like with like even on a machine whose load changes from second to
+// second:
+//
+//   - quota-reader: one consumer per shard at Kinesis's per-shard read
+//     quota (2 MiB/s: one 2,048-record call a second) from TRIM_HORIZON,
+//     as consumers catching up on old data do;
+//   - tight-reader: one goroutine reading old 2,048-record pages back to
+//     back, as fast as it can.
+//
+// Reads use the store's read pool and WAL snapshots, never the writer, so
+// the quota readers should cost writes almost nothing; the tight reader
+// takes CPU the writer would use, which is all it takes on 2 cores.
 func BenchmarkServicePutRecordsWhileReading(b *testing.B) {
 	s := benchService(b)
 	ctx := context.Background()
@@ -72,41 +89,91 @@ func BenchmarkServicePutRecordsWhileReading(b *testing.B) {
 	for i := range batch {
 		batch[i] = PutInput{PartitionKey: fmt.Sprint(i), Data: make([]byte, 1024)}
 	}
-	for i := 0; i < 40; i++ { // 20,000 old records to read
+	for i := 0; i < 400; i++ { // 200,000 old records, 50,000 a shard
 		if _, err := s.PutRecords(ctx, "bench", batch); err != nil {
 			b.Fatal(err)
 		}
 	}
-	stop := make(chan struct{})
-	done := make(chan int)
-	go func() {
-		reads := 0
+	// reader reads shard sh from its oldest record, page by page, pausing
+	// between calls while on is set, until stop closes.
+	reader := func(sh int, pause time.Duration, on *atomic.Bool, stop <-chan struct{}, read *atomic.Int64) {
+		shard := shardName(sh)
+		var after string
 		for {
-			for sh := 0; sh < 4; sh++ {
-				select {
-				case <-stop:
-					done <- reads
-					return
-				default:
-				}
-				g, err := s.Read(ctx, IteratorInput{Stream: "bench", ShardID: shardName(sh), Type: TrimHorizon}, 10000)
-				if err == nil {
-					reads += len(g.Records)
-				}
+			select {
+			case <-stop:
+				return
+			case <-time.After(pause):
+			}
+			if !on.Load() {
+				continue
+			}
+			in := IteratorInput{Stream: "bench", ShardID: shard, Type: TrimHorizon}
+			if after != "" {
+				in = IteratorInput{Stream: "bench", ShardID: shard, Type: AfterSequenceNumber, Sequence: after}
+			}
+			g, err := s.Read(ctx, in, 2048) // 2 MiB of 1 KiB records
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			read.Add(int64(len(g.Records)))
+			if n := len(g.Records); n == 2048 {
+				after = g.Records[n-1].SequenceNumber
+			} else {
+				after = "" // caught up with old data: start over from the oldest
 			}
 		}
-	}()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := s.PutRecords(ctx, "bench", batch); err != nil {
-			b.Fatal(err)
-		}
 	}
-	b.StopTimer()
-	close(stop)
-	reads := <-done
-	b.ReportMetric(float64(b.N*500)/b.Elapsed().Seconds(), "records/s")
-	b.ReportMetric(float64(reads)/b.Elapsed().Seconds(), "read-records/s")
+	for _, c := range []struct {
+		name    string
+		readers int
+		pause   time.Duration
+	}{
+		{"quota-reader", 4, time.Second},
+		{"tight-reader", 1, time.Millisecond},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			var on atomic.Bool
+			var read atomic.Int64
+			for r := 0; r < c.readers; r++ {
+				wg.Add(1)
+				go func() { defer wg.Done(); reader(r, c.pause, &on, stop, &read) }()
+			}
+			var spent [2]time.Duration // without, with readers
+			var batches [2]int
+			flip := time.Now().Add(250 * time.Millisecond)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				state := 0
+				if on.Load() {
+					state = 1
+				}
+				t0 := time.Now()
+				if _, err := s.PutRecords(ctx, "bench", batch); err != nil {
+					b.Fatal(err)
+				}
+				spent[state] += time.Since(t0)
+				batches[state]++
+				if t := time.Now(); t.After(flip) {
+					on.Store(!on.Load())
+					flip = t.Add(250 * time.Millisecond)
+				}
+			}
+			b.StopTimer()
+			close(stop)
+			wg.Wait()
+			rate := func(i int) float64 { return float64(batches[i]*500) / spent[i].Seconds() }
+			if batches[0] > 0 && batches[1] > 0 {
+				b.ReportMetric(rate(0), "records/s-alone")
+				b.ReportMetric(rate(1), "records/s-reading")
+				b.ReportMetric(rate(1)/rate(0), "write-ratio")
+				b.ReportMetric(float64(read.Load())*1024/(1<<20)/spent[1].Seconds(), "read-MiB/s")
+			}
+		})
+	}
 }
 
 // BenchmarkServiceGetRecords reads 10,000-record pages of 1 KiB from a

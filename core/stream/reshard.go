@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/skyport-dev/skyport/core/event"
 	"github.com/skyport-dev/skyport/core/store"
@@ -42,13 +43,38 @@ func (s *Service) reshard(ctx context.Context, st *stream, parents []*shard, kid
 			}
 			made = append(made, sh)
 		}
+		// The shard map changes here, under st.mu on the writer, so the
+		// puts queued behind this write route to the children; if the
+		// batch does not commit, the undo puts the old map back before
+		// any other write runs.
+		before := struct {
+			ends   []uint64
+			closed []time.Time
+			shards int
+			next   int
+			status string
+		}{shards: len(st.shards), next: next, status: st.status}
 		for _, p := range parents {
+			before.ends = append(before.ends, p.endSeq)
+			before.closed = append(before.closed, p.closed)
 			p.endSeq = end
 			p.closed = now
 		}
 		st.shards = append(st.shards, made...)
 		st.reindex()
 		s.settle(st, StatusUpdating)
+		tx.OnRollback(func() {
+			st.mu.Lock()
+			defer st.mu.Unlock()
+			for i, p := range parents {
+				p.endSeq, p.closed = before.ends[i], before.closed[i]
+			}
+			clear(st.shards[before.shards:])
+			st.shards = st.shards[:before.shards]
+			st.nextShard = before.next
+			st.reindex()
+			st.status = before.status
+		})
 		return nil
 	})
 	if err != nil {

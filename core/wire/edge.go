@@ -56,18 +56,12 @@ func (r *Router) admit(w http.ResponseWriter, req *http.Request, target string) 
 	if r.auth == nil && req.ContentLength >= 0 {
 		// A declared length within the cap: the server never lets the
 		// service read past it, and without signatures to check there is
-		// no need to read the body here. (Reading every body at the edge
-		// coincided with SDK clients intermittently losing responses and
-		// event streams: "use of closed network connection".)
+		// no need to copy the body here.
 		return true
 	}
 	// The body is read here, whole, for every protocol: the signature
 	// covers it, and a service that does not read it (or has not landed
 	// yet) still cannot be sent more than the cap.
-	// io.LimitReader, not http.MaxBytesReader: with MaxBytesReader here (and
-	// the services' own on the replaced body) about one large response in a
-	// few hundred reached SDK clients cut off mid-body ("use of closed
-	// network connection"); measured with `skyport bench`, gone without it.
 	body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
 	if err == nil && int64(len(body)) > limit {
 		err = &http.MaxBytesError{Limit: limit}

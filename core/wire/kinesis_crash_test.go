@@ -19,6 +19,7 @@ import (
 
 	"github.com/skyport-dev/skyport/core"
 	"github.com/skyport-dev/skyport/core/wire"
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 const crashDataEnv = "SKYPORT_KINESIS_CRASH_DATA"
@@ -92,7 +93,7 @@ func TestKinesisCrashUnderPutRecords(t *testing.T) {
 	ctx := context.Background()
 	for round := 0; round < 3; round++ {
 		cmd, url := crashServer(t, path)
-		k := kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1})
+		k := kinesis.New(kinesis.Options{HTTPClient: sdkhttp.Client(), Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1})
 		if round == 0 {
 			if _, err := k.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("crash"), ShardCount: aws.Int32(4)}); err != nil {
 				t.Fatal(err)
@@ -149,7 +150,7 @@ func TestKinesisCrashUnderPutRecords(t *testing.T) {
 	}
 
 	_, url := crashServer(t, path)
-	k := kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String(url)})
+	k := kinesis.New(kinesis.Options{HTTPClient: sdkhttp.Client(), Region: "us-east-1", BaseEndpoint: aws.String(url)})
 	shards, err := k.ListShards(ctx, &kinesis.ListShardsInput{StreamName: aws.String("crash")})
 	if err != nil {
 		t.Fatal(err)

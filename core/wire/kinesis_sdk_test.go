@@ -20,10 +20,12 @@ import (
 
 	"github.com/skyport-dev/skyport/core"
 	"github.com/skyport-dev/skyport/core/clock"
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 func kinesisClient(e *env) *kinesis.Client {
 	return kinesis.New(kinesis.Options{
+		HTTPClient:   sdkhttp.Client(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(e.srv.URL()),
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),

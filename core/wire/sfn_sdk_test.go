@@ -23,6 +23,7 @@ import (
 
 	"github.com/skyport-dev/skyport/core"
 	"github.com/skyport-dev/skyport/core/clock"
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 const role = "arn:aws:iam::000000000000:role/skyport"
@@ -31,6 +32,7 @@ const role = "arn:aws:iam::000000000000:role/skyport"
 // prefix handling) are applied last.
 func sfnClient(e *env, opts ...func(*sfn.Options)) *sfn.Client {
 	return sfn.New(sfn.Options{
+		HTTPClient:   sdkhttp.Client(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(e.srv.URL()),
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),

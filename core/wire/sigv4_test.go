@@ -24,6 +24,7 @@ import (
 
 	"github.com/skyport-dev/skyport/core"
 	"github.com/skyport-dev/skyport/core/wire"
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 const (
@@ -46,7 +47,8 @@ func signedEnv(t *testing.T) *env {
 // that an authentication error comes back as the first answer.
 func sdkClient(endpoint, key, secret string) *sqs.Client {
 	return sqs.New(sqs.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1,
+		HTTPClient: sdkhttp.Client(),
+		Region:     "us-east-1", BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""),
 	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/skyport-dev/skyport/core"
 	"github.com/skyport-dev/skyport/core/wire"
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 // benchEnv is a durable core (a database file, full durability) served on
@@ -32,7 +33,7 @@ func snsBenchEnv(b *testing.B) *env {
 		b.Fatal(err)
 	}
 	e := &env{core: c, srv: srv, ctx: context.Background()}
-	e.sqs = sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL()),
+	e.sqs = sqs.New(sqs.Options{HTTPClient: sdkhttp.Client(), Region: "us-east-1", BaseEndpoint: aws.String(srv.URL()),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 	b.Cleanup(e.stop)
 	return e

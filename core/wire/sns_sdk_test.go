@@ -24,11 +24,13 @@ import (
 	"github.com/skyport-dev/skyport/core"
 	"github.com/skyport-dev/skyport/core/event"
 	"github.com/skyport-dev/skyport/core/topic"
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 // snsClient returns an SNS client pointed at e's listener.
 func (e *env) snsClient() *sns.Client {
 	return sns.New(sns.Options{
+		HTTPClient:   sdkhttp.Client(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(e.srv.URL()),
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),

@@ -21,6 +21,7 @@ import (
 
 	"github.com/skyport-dev/skyport/core"
 	"github.com/skyport-dev/skyport/core/wire"
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 // env is a core served on 127.0.0.1 with an SDK client pointed at it.
@@ -47,6 +48,7 @@ func start(t testing.TB, cfg core.Config, opts ...wire.Option) *env {
 	}
 	e := &env{core: c, srv: srv, ctx: context.Background()}
 	e.sqs = sqs.New(sqs.Options{
+		HTTPClient:   sdkhttp.Client(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(srv.URL()),
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
