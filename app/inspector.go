@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -27,6 +28,19 @@ type inspector struct {
 
 	selKind ResourceKind
 	selName string
+
+	view    inspectView // the selected resource's form, kept while it stays selected
+	viewKey string      // kind and name the view was built for
+
+	// openTab shows a tab in the center (the message browser); nil opens
+	// it in a window of its own.
+	openTab func(*container.TabItem)
+	// openExecution shows an execution a Start execution action started
+	// (the machine's editor tab); nil shows it in a dialog.
+	openExecution func(machineName, arn string)
+	// do runs work that actions finish in the background on the UI
+	// thread; nil means fyne.Do (tests run it themselves).
+	do func(func())
 }
 
 func newInspector(c *core.Core, endpoint string, copyText func(string)) *inspector {
@@ -83,22 +97,31 @@ func (in *inspector) show(k ResourceKind, name string) {
 
 // refresh rebuilds the selected resource's form from the core.
 func (in *inspector) refresh() {
+	before := in.details.MinSize()
 	in.details.RemoveAll()
 	in.details.Hide() // an empty box would still take padding
 	if in.selName == "" {
 		return
 	}
-	switch in.selKind {
-	case Queues:
-		if in.core.Queues().QueueExists(in.selName) {
-			in.details.Add(queueDetails(in.core.Queues(), in.endpoint.Text, in.core.Account(), in.selName, in.copyText))
-		}
+	key := leafUID(in.selKind, in.selName)
+	switch {
+	case in.view == nil || in.viewKey != key:
+		in.view, in.viewKey = newInspectView(in.actionContext()), key
+	case !in.view.update():
+		in.view = nil
+	}
+	if in.view != nil {
+		in.details.Add(in.view.object())
 	}
 	in.addSections()
 	if len(in.details.Objects) > 0 {
 		in.details.Show()
 	}
-	in.panel.Refresh() // the form's height changed: lay the panel out again
+	if in.details.MinSize() != before {
+		in.panel.Refresh() // the form's height changed: lay the panel out again
+		return
+	}
+	canvas.Refresh(in.details) // same size: repaint, without re-measuring every text
 }
 
 func (in *inspector) setEndpoint(url string) { in.endpoint.SetText(url) }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -50,39 +51,39 @@ func touchesQueues(evs []event.Event) bool {
 	return false
 }
 
-// queueAttributeRows are the attributes the inspector shows, in order, with
-// their labels.
-var queueAttributeRows = []struct {
+// queueFacts are the live, read-only attributes the queue inspector shows,
+// in order, with their labels.
+var queueFacts = []struct {
 	attr, label string
 	format      func(string) string
 }{
 	{"ApproximateNumberOfMessages", "Visible", nil},
 	{"ApproximateNumberOfMessagesNotVisible", "In flight", nil},
 	{"ApproximateNumberOfMessagesDelayed", "Delayed", nil},
-	{"VisibilityTimeout", "Visibility", seconds},
-	{"MessageRetentionPeriod", "Retention", seconds},
-	{"DelaySeconds", "Delay", seconds},
-	{"ReceiveMessageWaitTimeSeconds", "Long poll", seconds},
-	{"MaximumMessageSize", "Max size", bytes},
 	{"RedrivePolicy", "Dead letter", redrive},
-	{"ContentBasedDeduplication", "Dedup", nil},
 }
 
-// seconds renders an attribute in seconds as "45 s", "4 days", "2 h".
-func seconds(v string) string {
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return v
+// queueSettable are the attributes the queue inspector edits, with the
+// ranges SQS accepts (checked as the user types; the core checks again).
+func queueSettable(fifo bool) []*formField {
+	fs := []*formField{
+		textField("VisibilityTimeout", "Visibility (s)", intIn(0, 43200, "seconds")),
+		textField("MessageRetentionPeriod", "Retention (s)", intIn(60, 1209600, "seconds")),
+		textField("DelaySeconds", "Delay (s)", intIn(0, 900, "seconds")),
+		textField("ReceiveMessageWaitTimeSeconds", "Long poll (s)", intIn(0, 20, "seconds")),
+		textField("MaximumMessageSize", "Max size (B)", intIn(1024, 1<<20, "bytes")),
+		jsonField("RedrivePolicy", "Redrive policy", true),
+		jsonField("RedriveAllowPolicy", "Redrive allow policy", true),
+		jsonField("Policy", "Access policy", true),
+		boolField("SqsManagedSseEnabled", "SQS-managed encryption"),
+		textField("KmsMasterKeyId", "KMS key", maxChars(2048, false)),
 	}
-	switch {
-	case n >= 86400 && n%86400 == 0:
-		return plural(n/86400, "day")
-	case n >= 3600 && n%3600 == 0:
-		return strconv.Itoa(n/3600) + " h"
-	case n >= 60 && n%60 == 0:
-		return strconv.Itoa(n/60) + " min"
+	if fifo {
+		fs = append(fs, boolField("ContentBasedDeduplication", "Content-based dedup"),
+			selectField("DeduplicationScope", "Dedup scope", []string{"queue", "messageGroup"}),
+			selectField("FifoThroughputLimit", "Throughput limit", []string{"perQueue", "perMessageGroupId"}))
 	}
-	return strconv.Itoa(n) + " s"
+	return fs
 }
 
 func plural(n int, unit string) string {
@@ -90,21 +91,6 @@ func plural(n int, unit string) string {
 		return "1 " + unit
 	}
 	return strconv.Itoa(n) + " " + unit + "s"
-}
-
-// bytes renders a size attribute as "1 MiB" or "256 KiB".
-func bytes(v string) string {
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return v
-	}
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return strconv.Itoa(n>>20) + " MiB"
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return strconv.Itoa(n>>10) + " KiB"
-	}
-	return strconv.Itoa(n) + " B"
 }
 
 // redrive renders a RedrivePolicy as "orders-dlq after 3".
@@ -119,31 +105,72 @@ func redrive(v string) string {
 	return p.Target[strings.LastIndexByte(p.Target, ':')+1:] + fmt.Sprintf(" after %v", p.Max)
 }
 
-// queueDetails builds the inspector's form for queue name.
-func queueDetails(q *queue.Service, endpoint, account, name string, copyText func(string)) fyne.CanvasObject {
-	attrs, err := q.GetQueueAttributes(name, []string{"All"})
+// queueView is the inspector for one queue: URL and ARN, live counts, the
+// settable attributes, tags, actions and delete.
+type queueView struct {
+	ac    actionContext
+	facts *fyne.Container
+	form  *attrForm
+	tags  *tagEditor
+	box   *fyne.Container
+}
+
+func newQueueView(ac actionContext) inspectView {
+	qs := ac.core.Queues()
+	attrs, err := qs.GetQueueAttributes(ac.name, []string{"All"})
 	if err != nil {
-		return widget.NewLabel(err.Error())
+		return nil
 	}
-	url := endpoint + "/" + account + "/" + name
-	copyButton := func(text string) fyne.CanvasObject {
-		return widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { copyText(text) })
+	v := &queueView{ac: ac, facts: factGrid()}
+	url := ac.endpoint + "/" + ac.core.Account() + "/" + ac.name
+	ids := container.New(layout.NewFormLayout(), infoKey("URL"), copyRow(url, ac.copyText),
+		infoKey("ARN"), copyRow(attrs["QueueArn"], ac.copyText))
+	v.form = newAttrForm(func(ch map[string]string) error {
+		if err := qs.SetQueueAttributes(context.Background(), ac.name, ch); err != nil {
+			return err
+		}
+		ac.notifyChanged()
+		return nil
+	}, queueSettable(attrs["FifoQueue"] == "true")...)
+	ctx := context.Background()
+	v.tags = newTagEditor(func() (map[string]string, error) { return qs.ListQueueTags(ac.name) },
+		func(k, val string) error { return qs.TagQueue(ctx, ac.name, map[string]string{k: val}) },
+		func(k string) error { return qs.UntagQueue(ctx, ac.name, []string{k}) })
+	send := widget.NewButtonWithIcon("Send message", theme.MailSendIcon(), func() { showSendDialog(ac) })
+	send.Importance = widget.HighImportance
+	actions := container.NewGridWithColumns(2, send,
+		widget.NewButtonWithIcon("Messages", theme.ListIcon(), func() { openQueueBrowser(ac) }))
+	v.box = container.NewVBox(ids, actions, v.facts, sectionTitle("Attributes"), v.form.box,
+		sectionTitle("Tags"), v.tags.box, sectionTitle("Use it from code"),
+		codeSnippet("aws --endpoint-url "+ac.endpoint+" sqs send-message --queue-url "+url+` --message-body '{"id": 1}'`, ac.copyText),
+		deleteButton(ac, "queue "+ac.name, func() error { return qs.DeleteQueue(ctx, ac.name) }))
+	v.show(attrs)
+	return v
+}
+
+func (v *queueView) object() fyne.CanvasObject { return v.box }
+
+func (v *queueView) update() bool {
+	attrs, err := v.ac.core.Queues().GetQueueAttributes(v.ac.name, []string{"All"})
+	if err != nil {
+		return false
 	}
-	form := container.New(layout.NewFormLayout())
-	form.Add(infoKey("URL"))
-	form.Add(container.NewBorder(nil, nil, nil, copyButton(url), infoValue(url)))
-	form.Add(infoKey("ARN"))
-	form.Add(container.NewBorder(nil, nil, nil, copyButton(attrs["QueueArn"]), infoValue(attrs["QueueArn"])))
-	for _, row := range queueAttributeRows {
-		v, ok := attrs[row.attr]
+	v.show(attrs)
+	return true
+}
+
+func (v *queueView) show(attrs map[string]string) {
+	rows := make([]string, 0, 2*len(queueFacts))
+	for _, row := range queueFacts {
+		val, ok := attrs[row.attr]
 		if !ok {
 			continue
 		}
 		if row.format != nil {
-			v = row.format(v)
+			val = row.format(val)
 		}
-		form.Add(infoKey(row.label))
-		form.Add(infoValue(v))
+		rows = append(rows, row.label, val)
 	}
-	return form
+	setFacts(v.facts, rows...)
+	v.form.load(attrs)
 }
