@@ -52,6 +52,9 @@ func (m *MainWindow) syncServices() {
 		m.setKind(Functions, names, badges)
 	}
 	m.flow.syncServices()
+	if m.inspector.selKind != Queues { // syncQueues refreshes a selected queue
+		m.inspector.refresh()
+	}
 }
 
 func (m *MainWindow) setKind(k ResourceKind, names []string, badges map[string]string) {

@@ -118,6 +118,7 @@ func (m *MainWindow) build() fyne.CanvasObject {
 	m.toolbar.showTheme(m.dark)
 	m.inspector = newInspector(m.core, m.endpoint, func(text string) { m.app.Clipboard().SetContent(text) })
 	m.inspector.win = m.win
+	defer m.wireInspector() // once m.tabs exists: browsers and executions open as tabs
 	m.resources = newResourceTree(m.selectResource)
 	m.flow = newFlowView(m.core, m.win, m.app.Preferences())
 	m.flow.onSelect = func(k ResourceKind, name string) { m.resources.tree.Select(leafUID(k, name)) }
