@@ -680,10 +680,17 @@ func TestInspectorKeepsRegisteredSections(t *testing.T) {
 	}})
 	f := newInspectorFixture(t)
 	mustNil(t, f.c.Queues().CreateQueue(context.Background(), "orders", nil, nil))
+	mustNil(t, f.c.Queues().CreateQueue(context.Background(), "payments", nil, nil))
 	f.selectRes(t, Queues, "orders")
 	f.in.refresh()
-	if builds != 2 || !strings.Contains(f.texts(), "probe of orders") || !strings.Contains(f.texts(), "Probe") {
+	// Built once per selection, kept across refreshes (core events), so
+	// nothing is rebuilt under a user dragging a slider or typing.
+	if builds != 1 || !strings.Contains(f.texts(), "probe of orders") || !strings.Contains(f.texts(), "Probe") {
 		t.Fatalf("section built %d times; inspector shows %s", builds, f.texts())
+	}
+	f.selectRes(t, Queues, "payments")
+	if builds != 2 || !strings.Contains(f.texts(), "probe of payments") || strings.Contains(f.texts(), "probe of orders") {
+		t.Fatalf("after a new selection: built %d times; inspector shows %s", builds, f.texts())
 	}
 	if _, ok := f.in.details.Objects[0].(*fyne.Container); !ok || f.in.details.Objects[0] != f.in.view.object() {
 		t.Fatal("the resource's form is not first")

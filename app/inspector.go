@@ -26,6 +26,9 @@ type inspector struct {
 	copyText func(string)
 	win      fyne.Window // for sections' dialogs; nil in tests that have none
 
+	sectionKey  widget.TreeNodeID   // the selection sectionObjs were built for
+	sectionObjs []fyne.CanvasObject // headings and bodies of the registered sections
+
 	selKind ResourceKind
 	selName string
 
@@ -129,15 +132,25 @@ func (in *inspector) setEndpoint(url string) { in.endpoint.SetText(url) }
 // addSections appends every registered section that has something to show
 // for the selection, each under its heading.
 func (in *inspector) addSections() {
-	sc := sectionContext{core: in.core, kind: in.selKind, name: in.selName, win: in.win,
-		copyText: in.copyText, endpoint: in.endpoint.Text}
-	for _, s := range inspectorSections {
-		obj := s.build(sc)
-		if obj == nil {
-			continue
+	key := leafUID(in.selKind, in.selName)
+	if in.sectionKey != key {
+		// Built once per selection and reused on every refresh, so a
+		// slider being dragged or a key being typed (chaos, shard view,
+		// playground) is not rebuilt under the user by each core event.
+		// Sections that show live data (charts) update themselves.
+		in.sectionKey, in.sectionObjs = key, nil
+		sc := sectionContext{core: in.core, kind: in.selKind, name: in.selName, win: in.win,
+			copyText: in.copyText, endpoint: in.endpoint.Text}
+		for _, s := range inspectorSections {
+			obj := s.build(sc)
+			if obj == nil {
+				continue
+			}
+			in.sectionObjs = append(in.sectionObjs, widget.NewSeparator(),
+				widget.NewLabelWithStyle(s.title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), obj)
 		}
-		in.details.Add(widget.NewSeparator())
-		in.details.Add(widget.NewLabelWithStyle(s.title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-		in.details.Add(obj)
+	}
+	for _, o := range in.sectionObjs {
+		in.details.Add(o)
 	}
 }
