@@ -37,6 +37,7 @@ type MainWindow struct {
 	flow      *flowView
 	inspector *inspector
 	log       *activityLog
+	banner    *faultBanner
 
 	splitLog, splitTree, splitInspector *container.Split
 
@@ -126,13 +127,18 @@ func (m *MainWindow) build() fyne.CanvasObject {
 	m.splitInspector = container.NewHSplit(m.tabs, inspector)
 	m.splitTree = container.NewHSplit(panel(m.resources.tree), m.splitInspector)
 	m.splitLog = container.NewVSplit(m.splitTree, panel(m.log.content))
-	top := container.NewVBox(m.toolbar.content, widget.NewSeparator())
+	m.banner = newFaultBanner()
+	if err := m.core.StorageFault(); err != nil { // faulted before the window opened
+		m.banner.show(core.StorageFaultMessage(err))
+	}
+	top := container.NewVBox(m.banner.content, m.toolbar.content, widget.NewSeparator())
 	return container.NewBorder(top, nil, nil, nil, m.splitLog)
 }
 
 // apply takes a batch of core events on the UI thread.
 func (m *MainWindow) apply(evs []event.Event) {
 	m.log.append(evs)
+	m.banner.apply(evs)
 	if touchesQueues(evs) {
 		m.syncQueues()
 	}
