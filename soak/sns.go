@@ -307,10 +307,26 @@ func (l *snsLoad) Verify(ctx context.Context, t Target) Report {
 	}
 	var ops atomic.Int64
 	// Deliveries still pending at the last kill are made after the restart:
-	// drain until every queue has been empty for a while.
+	// wait for the topics to have none left, then drain every queue.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		n, err := metricSum(t.Endpoint, "skyport_topic_deliveries_pending")
+		if err != nil {
+			r.Mismatches = append(r.Mismatches, "pending deliveries: "+err.Error())
+			return r
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			r.Mismatches = append(r.Mismatches, fmt.Sprintf("%.0f deliveries still pending a minute after the load", n))
+			return r
+		}
+		pause(ctx, 100*time.Millisecond)
+	}
 	for _, q := range append(append([]string(nil), snsQueues...), snsFIFOQueues...) {
-		for empty := 0; empty < 3; {
-			n, err := l.receive(ctx, q, 1, 3600, &ops)
+		for empty := 0; empty < 2; {
+			n, err := l.receive(ctx, q, 0, 3600, &ops)
 			if err != nil {
 				r.Mismatches = append(r.Mismatches, "drain "+q+": "+err.Error())
 				return r

@@ -247,8 +247,12 @@ func TestSoak(t *testing.T) {
 		t0 := time.Now()
 		s.start()
 		down += time.Since(t0)
-		t.Logf("kill %d/%d at %s: %d operations so far, server back in %s",
-			k, kills, time.Since(began).Round(time.Second), sum(), time.Since(t0).Round(time.Millisecond))
+		var kinds []string
+		for i, w := range workloads {
+			kinds = append(kinds, fmt.Sprintf("%s %d", w.Name(), ops[i].Load()))
+		}
+		t.Logf("kill %d/%d at %s: %d operations so far (%s), server back in %s",
+			k, kills, time.Since(began).Round(time.Second), sum(), strings.Join(kinds, ", "), time.Since(t0).Round(time.Millisecond))
 	}
 	time.Sleep(time.Until(began.Add(*soakDuration)))
 	loadSize := fileSize(s.data)
