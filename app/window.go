@@ -38,6 +38,8 @@ type MainWindow struct {
 	inspector *inspector
 	log       *activityLog
 	banner    *faultBanner
+	listener  credentialTarget // the AWS endpoint, for the signature setting; nil until AttachListener
+	settings  *settingsForm    // the open settings dialog's form (tests)
 
 	splitLog, splitTree, splitInspector *container.Split
 
@@ -92,7 +94,9 @@ func newMainWindow(a fyne.App, c *core.Core, endpoint string, do func(func())) *
 	m.splitTree.SetOffset(st.splitTree)
 	m.splitInspector.SetOffset(st.splitInspector)
 	m.win.SetMaster()
-	m.win.SetMainMenu(newWorkspaceFiles(m).menu)
+	menu := newWorkspaceFiles(m).menu
+	menu.Items = append(menu.Items, fyne.NewMenu("Settings", fyne.NewMenuItem("Signature verification…", m.showSettings)))
+	m.win.SetMainMenu(menu)
 	m.win.SetOnClosed(m.closed)
 	m.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { m.app.Quit() })
