@@ -272,6 +272,34 @@ func (l *sfnLoad) awaitFinished(ctx context.Context) (map[string]sfntypes.Execut
 	}
 }
 
-// Retire: AWS keeps a closed Standard execution for 90 days; the core keeps
-// it for good, so there is nothing to wait for.
-func (l *sfnLoad) Retire(ctx context.Context, t Target) error { return nil }
+// Retire moves the clock past the 90 days AWS (and the core) keep a closed
+// Standard execution, closes one more execution (the core sweeps as
+// executions close) and waits until the soak machine lists none.
+func (l *sfnLoad) Retire(ctx context.Context, t Target) error {
+	if err := t.Advance(91 * 24 * time.Hour); err != nil {
+		return err
+	}
+	sweep, err := l.client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("soak-sweep"),
+		Definition: aws.String(`{"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": true}}}`),
+		RoleArn:    aws.String(sfnRole), Type: sfntypes.StateMachineTypeStandard})
+	if err != nil {
+		return fmt.Errorf("create the sweep machine: %w", err)
+	}
+	if _, err := l.client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sweep.StateMachineArn}); err != nil {
+		return fmt.Errorf("start the sweep execution: %w", err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, err := l.client.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(l.arn), MaxResults: 1000})
+		if err != nil {
+			return err
+		}
+		if len(out.Executions) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d+ executions left 91 days after they closed", len(out.Executions))
+		}
+		pause(ctx, 100*time.Millisecond)
+	}
+}
