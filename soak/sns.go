@@ -51,6 +51,7 @@ type snsLoad struct {
 	mu        sync.Mutex
 	published map[string]bool            // standard: acknowledged publishes
 	maybe     map[string]bool            // standard: publishes whose answer was lost
+	tried     map[string]bool            // standard: every body before its publish is sent (a delivery can beat the answer)
 	got       map[string]map[string]int  // queue → body → deliveries seen
 	fSent     map[string]bool            // FIFO: acknowledged publishes (body = deduplication id)
 	fIDs      map[string]map[string]bool // FIFO queue → body → message ids seen
@@ -70,7 +71,7 @@ func NewSNS(opt SNSOptions) Workload {
 		opt.FIFOGroups = 4
 	}
 	l := &snsLoad{opt: opt, arns: map[string]string{}, urls: map[string]string{},
-		published: map[string]bool{}, maybe: map[string]bool{}, got: map[string]map[string]int{},
+		published: map[string]bool{}, maybe: map[string]bool{}, tried: map[string]bool{}, got: map[string]map[string]int{},
 		fSent: map[string]bool{}, fIDs: map[string]map[string]bool{}, fNext: map[string][]int{}, fGot: map[string]map[string]bool{}}
 	for _, q := range snsQueues {
 		l.got[q] = map[string]int{}
@@ -157,6 +158,11 @@ func (l *snsLoad) publish(ctx context.Context, p int, ops *atomic.Int64) {
 				entries[j] = snstypes.PublishBatchRequestEntry{Id: aws.String(id), Message: aws.String(body)}
 				bodies[id] = body
 			}
+			l.mu.Lock()
+			for _, b := range bodies {
+				l.tried[b] = true
+			}
+			l.mu.Unlock()
 			out, err := l.sns.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: arn, PublishBatchRequestEntries: entries})
 			l.mu.Lock()
 			if err != nil {
@@ -180,6 +186,9 @@ func (l *snsLoad) publish(ctx context.Context, p int, ops *atomic.Int64) {
 			continue
 		}
 		body := fmt.Sprintf("n-%d-%d", p, i)
+		l.mu.Lock()
+		l.tried[body] = true
+		l.mu.Unlock()
 		_, err := l.sns.Publish(ctx, &sns.PublishInput{TopicArn: arn, Message: aws.String(body)})
 		l.mu.Lock()
 		if err == nil {
@@ -265,7 +274,7 @@ func (l *snsLoad) receive(ctx context.Context, queue string, wait, visibility in
 // check records one delivery to queue. Callers hold mu.
 func (l *snsLoad) check(queue, body, id string) {
 	if seen, ok := l.got[queue]; ok { // standard
-		if !l.published[body] && !l.maybe[body] {
+		if !l.tried[body] {
 			l.bad.addf("%s: %q delivered but never published", queue, body)
 		}
 		if seen[body] > 0 {
