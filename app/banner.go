@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/skyport-dev/skyport/core"
 	"github.com/skyport-dev/skyport/core/event"
 )
 
@@ -51,6 +52,19 @@ func (b *faultBanner) apply(evs []event.Event) {
 		case event.StorageRecovered:
 			b.hide()
 		}
+	}
+}
+
+// reconcile brings the banner in line with the store's state, fault (nil:
+// writes succeed), in case the GUI fell behind the event stream and the
+// core dropped a storage event for it. A banner already up keeps its
+// message.
+func (b *faultBanner) reconcile(fault error) {
+	switch {
+	case fault == nil && b.visible():
+		b.hide()
+	case fault != nil && !b.visible():
+		b.show(core.StorageFaultMessage(fault))
 	}
 }
 

@@ -91,3 +91,26 @@ func TestFaultBannerOnInjectedDiskFull(t *testing.T) {
 		t.Errorf("banner says %q", m.banner.message.Text)
 	}
 }
+
+// reconcile catches up with the store when storage events were dropped.
+func TestFaultBannerReconciles(t *testing.T) {
+	test.NewTempApp(t)
+	b := newFaultBanner()
+	b.reconcile(nil)
+	if b.visible() {
+		t.Fatal("banner shown for a healthy store")
+	}
+	b.reconcile(errors.New("disk full"))
+	if !b.visible() || b.message.Text != core.StorageFaultMessage(errors.New("disk full")) {
+		t.Fatalf("after a missed fault: visible %v, %q", b.visible(), b.message.Text)
+	}
+	b.show("the event's own message")
+	b.reconcile(errors.New("disk full"))
+	if b.message.Text != "the event's own message" {
+		t.Fatalf("reconcile replaced the message with %q", b.message.Text)
+	}
+	b.reconcile(nil)
+	if b.visible() {
+		t.Fatal("banner still up after a missed recovery")
+	}
+}

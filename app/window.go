@@ -70,7 +70,10 @@ func (m *MainWindow) startSampling(every time.Duration) {
 		for {
 			select {
 			case <-m.sampler.C:
-				m.do(func() { m.flow.sample(m.core.Queues().List()) })
+				m.do(func() {
+					m.flow.sample(m.core.Queues().List())
+					m.banner.reconcile(m.core.StorageFault())
+				})
 			case <-done:
 				return
 			}
@@ -132,9 +135,7 @@ func (m *MainWindow) build() fyne.CanvasObject {
 	m.splitTree = container.NewHSplit(panel(m.resources.tree), m.splitInspector)
 	m.splitLog = container.NewVSplit(m.splitTree, panel(m.log.content))
 	m.banner = newFaultBanner()
-	if err := m.core.StorageFault(); err != nil { // faulted before the window opened
-		m.banner.show(core.StorageFaultMessage(err))
-	}
+	m.banner.reconcile(m.core.StorageFault()) // faulted before the window opened
 	top := container.NewVBox(m.banner.content, m.toolbar.content, widget.NewSeparator())
 	return container.NewBorder(top, nil, nil, nil, m.splitLog)
 }
