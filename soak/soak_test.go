@@ -27,6 +27,7 @@ import (
 var (
 	soakDuration = flag.Duration("soak.duration", 60*time.Second, "how long the load runs")
 	soakKills    = flag.Int("soak.kills", 0, "SIGKILLs during the load (0: one every 15 s, at least 3)")
+	soakKeep     = flag.String("soak.keep", "", "copy the database, as it is before retention, to this `file` (to study it)")
 )
 
 // childEnv marks the test binary re-executed as the server: it then runs
@@ -271,6 +272,15 @@ func TestSoak(t *testing.T) {
 	}
 
 	s.start()
+	for _, w := range workloads {
+		if st, ok := w.(Settler); ok {
+			t0 := time.Now()
+			if err := st.Settle(ctx, target); err != nil {
+				t.Errorf("%s settle: %v", w.Name(), err)
+			}
+			t.Logf("%s settled in %s", w.Name(), time.Since(t0).Round(time.Millisecond))
+		}
+	}
 	mismatches := 0
 	for _, w := range workloads {
 		t0 := time.Now()
@@ -286,6 +296,15 @@ func TestSoak(t *testing.T) {
 	// measured again.
 	s.end(syscall.SIGTERM)
 	before := measure(t, s.data)
+	if *soakKeep != "" {
+		b, err := os.ReadFile(s.data)
+		if err == nil {
+			err = os.WriteFile(*soakKeep, b, 0o600)
+		}
+		if err != nil {
+			t.Errorf("keep the database: %v", err)
+		}
+	}
 	s.start()
 	for _, w := range workloads {
 		t0 := time.Now()

@@ -50,6 +50,16 @@ type Workload interface {
 	Retire(ctx context.Context, t Target) error
 }
 
+// Settler is a workload whose service finishes work of its own after a
+// restart (deliveries that were pending at the kill). The harness calls
+// Settle on every Settler after the last restart and before any Verify:
+// verifications move the clock by hours, and work the server would have
+// finished within seconds of real time must not be pushed past windows
+// such as FIFO deduplication's five minutes by that jump.
+type Settler interface {
+	Settle(ctx context.Context, t Target) error
+}
+
 // Workloads are the workloads a soak runs, one per service that has landed.
 func Workloads() []Workload {
 	return []Workload{NewSQS(SQSOptions{}), NewSNS(SNSOptions{}), NewKinesis(KinesisOptions{}), NewSFN(SFNOptions{})}
