@@ -98,9 +98,11 @@ window-test: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./core/...
 
-# Soak: mixed load through the AWS SDK against a `skyport serve` child that is
-# SIGKILLed and restarted during the run, then a ledger check (nothing lost,
-# no FIFO duplicate, no acknowledged delete back), peak RSS and database size.
+# Soak: mixed load through the AWS SDK (SQS, SNS fan-out, Kinesis, Step
+# Functions) against a `skyport serve` child that is SIGKILLed and restarted
+# during the run, then a ledger check per service (nothing acknowledged lost,
+# no duplicate where AWS promises none), ops/s per service, peak RSS and the
+# database size before and after retention.
 # `make unit` runs the same test for 60 s; this runs it for SOAK_DURATION.
 SOAK_DURATION ?= 10m
 soak:

@@ -52,7 +52,9 @@ func Run(opts Options) error {
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(assets.Icon)
 	stopSignals := quitOnSignal(a)
-	NewMainWindow(a, c, srv.URL()).Window().ShowAndRun()
+	m := NewMainWindow(a, c, srv.URL())
+	m.AttachListener(srv, opts.Credentials != "")
+	m.Window().ShowAndRun()
 	stopSignals()
 	return cli.Stop(c, srv, shutdownGrace)
 }

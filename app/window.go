@@ -37,6 +37,9 @@ type MainWindow struct {
 	flow      *flowView
 	inspector *inspector
 	log       *activityLog
+	banner    *faultBanner
+	listener  credentialTarget // the AWS endpoint, for the signature setting; nil until AttachListener
+	settings  *settingsForm    // the open settings dialog's form (tests)
 
 	splitLog, splitTree, splitInspector *container.Split
 
@@ -68,7 +71,10 @@ func (m *MainWindow) startSampling(every time.Duration) {
 		for {
 			select {
 			case <-m.sampler.C:
-				m.do(func() { m.flow.sample(m.core.Queues().List()) })
+				m.do(func() {
+					m.flow.sample(m.core.Queues().List())
+					m.banner.reconcile(m.core.StorageFault())
+				})
 			case <-done:
 				return
 			}
@@ -94,7 +100,8 @@ func newMainWindow(a fyne.App, c *core.Core, endpoint string, do func(func())) *
 	m.win.SetMaster()
 	m.files = newWorkspaceFiles(m)
 	menu := m.files.menu
-	menu.Items = append(menu.Items, m.helpMenu())
+	menu.Items = append(menu.Items,
+		fyne.NewMenu("Settings", fyne.NewMenuItem("Signature verification…", m.showSettings)), m.helpMenu())
 	m.win.SetMainMenu(menu)
 	registerMenuShortcuts(m.win.Canvas(), menu)
 	m.win.SetOnClosed(m.closed)
@@ -132,13 +139,16 @@ func (m *MainWindow) build() fyne.CanvasObject {
 	m.splitInspector = container.NewHSplit(m.tabs, inspector)
 	m.splitTree = container.NewHSplit(panel(m.resources.tree), m.splitInspector)
 	m.splitLog = container.NewVSplit(m.splitTree, panel(m.log.content))
-	top := container.NewVBox(m.toolbar.content, widget.NewSeparator())
+	m.banner = newFaultBanner()
+	m.banner.reconcile(m.core.StorageFault()) // faulted before the window opened
+	top := container.NewVBox(m.banner.content, m.toolbar.content, widget.NewSeparator())
 	return container.NewBorder(top, nil, nil, nil, m.splitLog)
 }
 
 // apply takes a batch of core events on the UI thread.
 func (m *MainWindow) apply(evs []event.Event) {
 	m.log.append(evs)
+	m.banner.apply(evs)
 	if touchesQueues(evs) {
 		m.syncQueues()
 	}

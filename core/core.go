@@ -255,11 +255,16 @@ func (c *Core) closeServices() error {
 func (c *Core) storageHealth(fault error) {
 	if fault != nil {
 		c.Emit(event.Event{Kind: event.StorageFault, Level: event.Error, Service: "store", Resource: c.DataLabel(),
-			Message: "Writes are failing: " + fault.Error() + ". Reads keep working; free disk space to resume."})
+			Message: StorageFaultMessage(fault)})
 		return
 	}
 	c.Emit(event.Event{Kind: event.StorageRecovered, Level: event.Info, Service: "store", Resource: c.DataLabel(),
 		Message: "Writes succeed again."})
+}
+
+// StorageFaultMessage is what the storage.fault event says about fault.
+func StorageFaultMessage(fault error) string {
+	return "Writes are failing: " + fault.Error() + ". Reads keep working; free disk space to resume."
 }
 
 // StorageFault returns why the database cannot be written now, or nil.

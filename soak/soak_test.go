@@ -27,6 +27,7 @@ import (
 var (
 	soakDuration = flag.Duration("soak.duration", 60*time.Second, "how long the load runs")
 	soakKills    = flag.Int("soak.kills", 0, "SIGKILLs during the load (0: one every 15 s, at least 3)")
+	soakKeep     = flag.String("soak.keep", "", "copy the database, as it is before retention, to this `file` (to study it)")
 )
 
 // childEnv marks the test binary re-executed as the server: it then runs
@@ -175,21 +176,33 @@ func fileSize(path string) int64 {
 	return n
 }
 
-// freeBytes reads the free pages of a closed database.
-func freeBytes(t *testing.T, path string) int64 {
+// dbSize measures a closed database: its file (with any write-ahead log),
+// the bytes in use (pages not on the free list) and the size VACUUM INTO
+// a copy gives, which is what the file shrinks to once compacted.
+type dbSize struct{ file, live, vacuumed int64 }
+
+func measure(t *testing.T, path string) dbSize {
+	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var free, size int64
-	if err := db.QueryRow("PRAGMA freelist_count").Scan(&free); err != nil {
+	var pages, free, size int64
+	for q, v := range map[string]*int64{"PRAGMA page_count": &pages, "PRAGMA freelist_count": &free, "PRAGMA page_size": &size} {
+		if err := db.QueryRow(q).Scan(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	into := filepath.Join(t.TempDir(), "vacuumed.db")
+	if _, err := db.Exec("VACUUM INTO ?", into); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.QueryRow("PRAGMA page_size").Scan(&size); err != nil {
-		t.Fatal(err)
-	}
-	return free * size
+	return dbSize{file: fileSize(path), live: (pages - free) * size, vacuumed: fileSize(into)}
+}
+
+func (d dbSize) String() string {
+	return fmt.Sprintf("file %s, %s in use, %s vacuumed", mib(d.file), mib(d.live), mib(d.vacuumed))
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
@@ -214,11 +227,17 @@ func TestSoak(t *testing.T) {
 	}
 
 	loadCtx, stopLoad := context.WithCancel(ctx)
-	var ops atomic.Int64
+	ops := make([]atomic.Int64, len(workloads)) // successful calls, per workload
+	sum := func() (n int64) {
+		for i := range ops {
+			n += ops[i].Load()
+		}
+		return n
+	}
 	var wg sync.WaitGroup
-	for _, w := range workloads {
+	for i, w := range workloads {
 		wg.Add(1)
-		go func() { defer wg.Done(); w.Run(loadCtx, target, &ops) }()
+		go func() { defer wg.Done(); w.Run(loadCtx, target, &ops[i]) }()
 	}
 	began := time.Now()
 	interval := *soakDuration / time.Duration(kills+1)
@@ -229,8 +248,12 @@ func TestSoak(t *testing.T) {
 		t0 := time.Now()
 		s.start()
 		down += time.Since(t0)
-		t.Logf("kill %d/%d at %s: %d operations so far, server back in %s",
-			k, kills, time.Since(began).Round(time.Second), ops.Load(), time.Since(t0).Round(time.Millisecond))
+		var kinds []string
+		for i, w := range workloads {
+			kinds = append(kinds, fmt.Sprintf("%s %d", w.Name(), ops[i].Load()))
+		}
+		t.Logf("kill %d/%d at %s: %d operations so far (%s), server back in %s",
+			k, kills, time.Since(began).Round(time.Second), sum(), strings.Join(kinds, ", "), time.Since(t0).Round(time.Millisecond))
 	}
 	time.Sleep(time.Until(began.Add(*soakDuration)))
 	loadSize := fileSize(s.data)
@@ -238,9 +261,26 @@ func TestSoak(t *testing.T) {
 	elapsed := time.Since(began)
 	stopLoad()
 	wg.Wait()
-	total := ops.Load()
+	total := sum()
+	var perKind []string
+	for i, w := range workloads {
+		n := ops[i].Load()
+		perKind = append(perKind, fmt.Sprintf("%s %.0f/s", w.Name(), float64(n)/elapsed.Seconds()))
+		if n < 100 {
+			t.Errorf("%s: only %d operations succeeded: its load did not run", w.Name(), n)
+		}
+	}
 
 	s.start()
+	for _, w := range workloads {
+		if st, ok := w.(Settler); ok {
+			t0 := time.Now()
+			if err := st.Settle(ctx, target); err != nil {
+				t.Errorf("%s settle: %v", w.Name(), err)
+			}
+			t.Logf("%s settled in %s", w.Name(), time.Since(t0).Round(time.Millisecond))
+		}
+	}
 	mismatches := 0
 	for _, w := range workloads {
 		t0 := time.Now()
@@ -251,6 +291,21 @@ func TestSoak(t *testing.T) {
 			t.Errorf("%s: %d ledger mismatches", w.Name(), len(r.Mismatches))
 		}
 	}
+	// What is left after the checks, measured on the closed file; then
+	// every workload lets retention drop its share, and the file is
+	// measured again.
+	s.end(syscall.SIGTERM)
+	before := measure(t, s.data)
+	if *soakKeep != "" {
+		b, err := os.ReadFile(s.data)
+		if err == nil {
+			err = os.WriteFile(*soakKeep, b, 0o600)
+		}
+		if err != nil {
+			t.Errorf("keep the database: %v", err)
+		}
+	}
+	s.start()
 	for _, w := range workloads {
 		t0 := time.Now()
 		if err := w.Retire(ctx, target); err != nil {
@@ -259,12 +314,15 @@ func TestSoak(t *testing.T) {
 		t.Logf("%s retired in %s", w.Name(), time.Since(t0).Round(time.Millisecond))
 	}
 	s.end(syscall.SIGTERM)
-	afterSize, free := fileSize(s.data), freeBytes(t, s.data)
+	after := measure(t, s.data)
 
-	t.Logf("SOAK %s of load: %d operations (%.0f/s held), %d SIGKILLs survived (%s down in all), %d ledger mismatches, "+
-		"peak RSS %s, database %s at the end of the load, %s after retention (%s of it free pages)",
-		elapsed.Round(time.Second), total, float64(total)/elapsed.Seconds(), kills+1, down.Round(time.Millisecond),
-		mismatches, mib(s.peakRSS.Load()), mib(loadSize), mib(afterSize), mib(free))
+	t.Logf("SOAK %s of load: %d operations (%.0f/s held: %s), %d SIGKILLs survived (%s down in all), %d ledger mismatches, "+
+		"peak RSS %s, database %s at the end of the load; before retention %s; after retention %s",
+		elapsed.Round(time.Second), total, float64(total)/elapsed.Seconds(), strings.Join(perKind, ", "), kills+1, down.Round(time.Millisecond),
+		mismatches, mib(s.peakRSS.Load()), mib(loadSize), before, after)
+	if after.live >= before.live {
+		t.Errorf("retention did not shrink the data in use: %s before, %s after", mib(before.live), mib(after.live))
+	}
 	if total < 1000 {
 		t.Errorf("only %d operations succeeded: the load did not run", total)
 	}

@@ -11,9 +11,12 @@
 package soak
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,9 +50,19 @@ type Workload interface {
 	Retire(ctx context.Context, t Target) error
 }
 
+// Settler is a workload whose service finishes work of its own after a
+// restart (deliveries that were pending at the kill). The harness calls
+// Settle on every Settler after the last restart and before any Verify:
+// verifications move the clock by hours, and work the server would have
+// finished within seconds of real time must not be pushed past windows
+// such as FIFO deduplication's five minutes by that jump.
+type Settler interface {
+	Settle(ctx context.Context, t Target) error
+}
+
 // Workloads are the workloads a soak runs, one per service that has landed.
 func Workloads() []Workload {
-	return []Workload{NewSQS(SQSOptions{})}
+	return []Workload{NewSQS(SQSOptions{}), NewSNS(SNSOptions{}), NewKinesis(KinesisOptions{}), NewSFN(SFNOptions{})}
 }
 
 // Report is what a workload's verification found.
@@ -111,4 +124,33 @@ func pause(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// metricSum adds up every sample of the Prometheus metric name (all label
+// sets) the server at endpoint exposes on /metrics.
+func metricSum(endpoint, name string) (float64, error) {
+	resp, err := http.Get(endpoint + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return 0, fmt.Errorf("/metrics: HTTP %d", resp.StatusCode)
+	}
+	var sum float64
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		rest, ok := strings.CutPrefix(line, name)
+		if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '{') {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err != nil {
+			return 0, fmt.Errorf("/metrics line %q: %v", line, err)
+		}
+		sum += v
+	}
+	return sum, sc.Err()
 }

@@ -227,6 +227,9 @@ func (s *Service) ended(e *execution, r *run, info Execution) {
 		}
 		s.mu.Unlock()
 	}
+	if info.Type == Standard {
+		s.maybeExpire() // before done: whoever awaits this execution sees the sweep finished
+	}
 	close(e.done)
 }
 

@@ -131,6 +131,8 @@ type Service struct {
 	execs    map[string]*execution    // by ARN
 	express  []string                 // ARNs of finished Express executions, oldest first
 	seq      int64
+	// lastSweep is the clock time of the last retention sweep.
+	lastSweep time.Time
 
 	tokensMu sync.Mutex
 	tokens   map[string]*pendingTask
@@ -192,6 +194,7 @@ func Open(cfg Config) (*Service, error) {
 			return nil, err
 		}
 	}
+	s.maybeExpire() // what expired while the core was stopped
 	return s, nil
 }
 

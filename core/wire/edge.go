@@ -53,7 +53,8 @@ func (r *Router) admit(w http.ResponseWriter, req *http.Request, target string) 
 			Message: "The request body is larger than the service accepts."})
 		return false
 	}
-	if r.auth == nil && req.ContentLength >= 0 {
+	auth := r.auth.Load() // one set of credentials for the whole request, whatever SetCredentials does meanwhile
+	if auth == nil && req.ContentLength >= 0 {
 		// A declared length within the cap: the server never lets the
 		// service read past it, and without signatures to check there is
 		// no need to copy the body here.
@@ -72,10 +73,10 @@ func (r *Router) admit(w http.ResponseWriter, req *http.Request, target string) 
 		return false
 	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
-	if r.auth == nil {
+	if auth == nil {
 		return true
 	}
-	if e := r.auth.verify(req, body); e != nil {
+	if e := auth.verify(req, body); e != nil {
 		writeEdgeError(w, target, e)
 		return false
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/skyport-dev/skyport/core"
@@ -25,7 +26,7 @@ type Router struct {
 
 	closing   chan struct{}
 	closeOnce sync.Once
-	auth      *verifier // nil: signatures are accepted unchecked
+	auth      atomic.Pointer[verifier] // nil: signatures are accepted unchecked; swapped whole by SetCredentials
 }
 
 // NewRouter returns the handler for c; url reports the public endpoint URL

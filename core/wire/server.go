@@ -17,10 +17,11 @@ import (
 
 // Server is a running listener serving one core.
 type Server struct {
-	core *core.Core
-	http *http.Server
-	ln   net.Listener
-	done chan error
+	core   *core.Core
+	router *Router
+	http   *http.Server
+	ln     net.Listener
+	done   chan error
 }
 
 // ErrAddrInUse is returned by Listen when another process holds the address.
@@ -87,9 +88,8 @@ func Listen(c *core.Core, addr string, opts ...Option) (*Server, error) {
 	}
 	s := &Server{core: c, ln: ln, done: make(chan error, 1)}
 	router := NewRouter(c, s.URL)
-	if len(o.creds) > 0 {
-		router.auth = &verifier{creds: o.creds, now: time.Now}
-	}
+	s.router = router
+	router.auth.Store(newVerifier(o.creds))
 	s.http = &http.Server{
 		Handler:           router,
 		ReadHeaderTimeout: o.timeouts.ReadHeader,
@@ -106,11 +106,46 @@ func Listen(c *core.Core, addr string, opts ...Option) (*Server, error) {
 		s.done <- err
 	}()
 	msg := "AWS endpoint listening on " + s.URL()
-	if router.auth != nil {
+	if len(o.creds) > 0 {
 		msg += fmt.Sprintf(" (SigV4 signatures required, %d access keys)", len(o.creds))
 	}
 	c.Emit(event.Event{Kind: event.ListenerStarted, Level: event.Info, Service: "wire", Message: msg})
 	return s, nil
+}
+
+// newVerifier returns a verifier of creds, or nil (signatures unchecked)
+// when there are none. It keeps its own copy: the caller's map may change.
+func newVerifier(creds Credentials) *verifier {
+	if len(creds) == 0 {
+		return nil
+	}
+	own := make(Credentials, len(creds))
+	for k, v := range creds {
+		own[k] = v
+	}
+	return &verifier{creds: own, now: time.Now}
+}
+
+// SetCredentials replaces, while the listener serves, the access keys it
+// verifies SigV4 signatures against; none turns verification off. The swap
+// is atomic: each request is checked against the old set or the new one as
+// a whole, never a mix, and requests already admitted are not re-checked.
+func (s *Server) SetCredentials(creds Credentials) {
+	s.router.auth.Store(newVerifier(creds))
+	msg := "SigV4 signatures are no longer checked"
+	if len(creds) > 0 {
+		msg = fmt.Sprintf("SigV4 signatures required from now on (%d access keys)", len(creds))
+	}
+	s.core.Emit(event.Event{Level: event.Info, Service: "wire", Message: msg})
+}
+
+// VerifiesSignatures reports how many access keys the listener checks
+// signatures against (0: signatures are accepted unchecked).
+func (s *Server) VerifiesSignatures() int {
+	if v := s.router.auth.Load(); v != nil {
+		return len(v.creds)
+	}
+	return 0
 }
 
 // Addr returns the bound address.
