@@ -19,6 +19,7 @@ import (
 
 	"github.com/skyport-dev/skyport/core"
 	"github.com/skyport-dev/skyport/core/wire"
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 // listenTest serves c on a free port for the test.
@@ -36,7 +37,7 @@ func listenTest(t *testing.T, c *core.Core) *wire.Server {
 // returns the AWS error code ("" on success).
 func listQueues(t *testing.T, srv *wire.Server, key, secret string) string {
 	t.Helper()
-	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL()), RetryMaxAttempts: 1,
+	c := sqs.New(sqs.Options{HTTPClient: sdkhttp.Client(), Region: "us-east-1", BaseEndpoint: aws.String(srv.URL()), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(key, secret, "")})
 	_, err := c.ListQueues(context.Background(), &sqs.ListQueuesInput{})
 	if err == nil {

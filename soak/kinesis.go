@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 // KinesisOptions size the Kinesis workload; zero fields take the defaults.
@@ -69,7 +71,7 @@ func NewKinesis(opt KinesisOptions) Workload {
 func (l *kinesisLoad) Name() string { return "kinesis" }
 
 func (l *kinesisLoad) Setup(ctx context.Context, t Target) error {
-	l.client = kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String(t.Endpoint), RetryMaxAttempts: 1,
+	l.client = kinesis.New(kinesis.Options{HTTPClient: sdkhttp.Client(), Region: "us-east-1", BaseEndpoint: aws.String(t.Endpoint), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider("soak", "soak", "")})
 	if _, err := l.client.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(kinesisStream),
 		ShardCount: aws.Int32(int32(l.opt.Shards))}); err != nil {

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 // SFNOptions size the Step Functions workload; zero fields take the defaults.
@@ -67,7 +69,7 @@ func NewSFN(opt SFNOptions) Workload {
 func (l *sfnLoad) Name() string { return "sfn" }
 
 func (l *sfnLoad) Setup(ctx context.Context, t Target) error {
-	l.client = sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(t.Endpoint), RetryMaxAttempts: 1,
+	l.client = sfn.New(sfn.Options{HTTPClient: sdkhttp.Client(), Region: "us-east-1", BaseEndpoint: aws.String(t.Endpoint), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider("soak", "soak", "")})
 	out, err := l.client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(sfnMachine),
 		Definition: aws.String(sfnDefinition), RoleArn: aws.String(sfnRole), Type: sfntypes.StateMachineTypeStandard})

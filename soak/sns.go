@@ -14,6 +14,8 @@ import (
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/skyport-dev/skyport/internal/sdkhttp"
 )
 
 // SNSOptions size the SNS workload; zero fields take the defaults.
@@ -87,8 +89,8 @@ func (l *snsLoad) Name() string { return "sns" }
 
 func (l *snsLoad) Setup(ctx context.Context, t Target) error {
 	creds := credentials.NewStaticCredentialsProvider("soak", "soak", "")
-	l.sns = sns.New(sns.Options{Region: "us-east-1", BaseEndpoint: aws.String(t.Endpoint), RetryMaxAttempts: 1, Credentials: creds})
-	l.sqs = sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(t.Endpoint), RetryMaxAttempts: 1, Credentials: creds})
+	l.sns = sns.New(sns.Options{HTTPClient: sdkhttp.Client(), Region: "us-east-1", BaseEndpoint: aws.String(t.Endpoint), RetryMaxAttempts: 1, Credentials: creds})
+	l.sqs = sqs.New(sqs.Options{HTTPClient: sdkhttp.Client(), Region: "us-east-1", BaseEndpoint: aws.String(t.Endpoint), RetryMaxAttempts: 1, Credentials: creds})
 	for topic, queues := range map[string][]string{snsTopic: snsQueues, snsFIFOTopic: snsFIFOQueues} {
 		fifo := topic == snsFIFOTopic
 		var tattrs map[string]string
