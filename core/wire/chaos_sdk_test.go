@@ -289,12 +289,20 @@ func TestChaosTopicDeliveries(t *testing.T) {
 	}
 
 	e.setChaos(t, chaos.Policy{Kind: chaos.Topic, Name: "news", Delay: chaos.Delay{Min: 30 * time.Second}})
+	// Other timers (the stream trimmer's) are always pending: wait for one
+	// more, the delayed delivery's. Advancing before it is set would leave
+	// it 30 s in the future of a frozen clock, and the receive below waiting
+	// on that clock for ever.
+	before := clk.Pending()
 	if err := publish("slow"); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for clk.Pending() == 0 && time.Now().Before(deadline) {
+	for clk.Pending() <= before && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond) // until the delivery waits on the clock
+	}
+	if clk.Pending() <= before {
+		t.Fatal("the delayed delivery never waited on the clock")
 	}
 	e.queueEmpty(t, url)
 	clk.Advance(30 * time.Second)
