@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,6 +34,15 @@ func TestMain(m *testing.M) {
 // serveChild runs "skyport:DATA" (a durable core on DATA) or "ceiling" and
 // prints its URL; it exits when stdin closes.
 func serveChild(kind string) {
+	// SKYPORT_BENCH_SERVER_CPUPROFILE=FILE profiles the server child (the
+	// test's own -cpuprofile sees only the client).
+	if path := os.Getenv(childEnv + "_CPUPROFILE"); path != "" && kind != "ceiling" {
+		if f, err := os.Create(path); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	var url string
 	switch {
 	case kind == "ceiling":

@@ -111,6 +111,7 @@ func (s *Service) readRange(missing []int64) (map[int64]*record, error) {
 	w, mine := s.ahead.start(lo)
 	if mine {
 		s.fillWindow(w)
+		s.prefetchAfter(w)
 	}
 	if rest, err = s.ahead.fromWindows(rest, found); err != nil || len(rest) == 0 {
 		return found, err
@@ -121,6 +122,22 @@ func (s *Service) readRange(missing []int64) (map[int64]*record, error) {
 		s.cacheRecord(id, r)
 	}
 	return found, err
+}
+
+// prefetchAfter starts reading the window after w in the background when
+// w was full (the table goes on beyond it): receivers reach it next, and
+// find it read or being read instead of each waiting for a scan in turn.
+func (s *Service) prefetchAfter(w *window) {
+	s.ahead.mu.Lock()
+	full := w.err == nil && w.hi-w.lo == readAheadRows
+	lo := w.hi
+	s.ahead.mu.Unlock()
+	if !full {
+		return
+	}
+	if next, mine := s.ahead.start(lo); mine {
+		go s.fillWindow(next)
+	}
 }
 
 // fillWindow reads w's rows and publishes them. The window then ends after

@@ -99,3 +99,49 @@ func TestReadAheadConcurrentReceivers(t *testing.T) {
 		}
 	}
 }
+
+// A message sent behind a backlog larger than the body cache is not cached:
+// its receive reads it back from the store with the same id, body,
+// attributes and digests that the send acknowledged.
+func TestBacklogLargerThanCacheReadsBack(t *testing.T) {
+	st, err := store.Open(store.Config{Memory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := Open(Config{Store: st, Clock: clock.NewFrozen(epoch), Events: event.NewBus(), Metrics: metrics.NewRegistry(), CacheBytes: 16 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close(); st.Close() })
+	ctx := context.Background()
+	if err := svc.CreateQueue(ctx, "q", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	const n = 200 // 200 × ~500 bytes: the later sends find a backlog the cache cannot hold
+	sent := map[string]SendResult{}
+	for i := range n {
+		body := strings.Repeat(strconv.Itoa(i%10), 300) + strconv.Itoa(i)
+		attrs := map[string]MessageAttribute{"n": {DataType: "Number", StringValue: strconv.Itoa(i)}, "b": {DataType: "Binary", BinaryValue: []byte{byte(i)}}}
+		res, err := svc.SendMessage(ctx, "q", SendInput{Body: body, MessageAttributes: attrs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent[body] = res
+	}
+	got := 0
+	for got < n {
+		msgs, err := svc.ReceiveMessage(ctx, "q", ReceiveInput{MaxNumberOfMessages: 10, MessageAttributeNames: []string{"All"}})
+		if err != nil || len(msgs) == 0 {
+			t.Fatalf("after %d messages: %v, %v", got, msgs, err)
+		}
+		for _, m := range msgs {
+			res, ok := sent[m.Body]
+			if !ok || m.MessageID != res.MessageID || m.MD5OfBody != res.MD5OfMessageBody || m.MD5OfBody != md5Hex(m.Body) ||
+				m.MD5OfMessageAttributes != res.MD5OfMessageAttributes || len(m.MessageAttributes) != 2 {
+				t.Fatalf("received %+v, sent %+v", m, res)
+			}
+			delete(sent, m.Body)
+			got++
+		}
+	}
+}

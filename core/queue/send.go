@@ -315,6 +315,9 @@ func (s *Service) storeMessages(ctx context.Context, q *queue, outs []*outgoing)
 		q.forgetDedup(keys, msgIDs)
 		return qerr
 	}
+	q.mu.Lock()
+	backlog := q.x.visible + q.x.delayedN
+	q.mu.Unlock()
 	n, bytes := 0, 0
 	for _, o := range outs {
 		if o.dup != nil {
@@ -322,8 +325,14 @@ func (s *Service) storeMessages(ctx context.Context, q *queue, outs []*outgoing)
 		}
 		n++
 		bytes += o.size
-		s.cacheRecord(o.id, &record{messageID: o.messageID, body: o.body, attrs: o.attrs, md5Body: o.md5Body,
-			md5Attrs: o.md5Attrs, trace: o.trace, group: o.group, dedupID: o.dedupID, sentAt: st.sentAt(o.id)})
+		r := &record{messageID: o.messageID, body: o.body, attrs: o.attrs, md5Body: o.md5Body,
+			md5Attrs: o.md5Attrs, trace: o.trace, group: o.group, dedupID: o.dedupID, sentAt: st.sentAt(o.id)}
+		// Behind a backlog larger than the cache the message would be
+		// evicted long before its turn (its receive reads it back through
+		// a read-ahead window): caching it only costs an eviction.
+		if backlog*r.cost() <= s.cfg.CacheBytes {
+			s.cacheRecord(o.id, r)
+		}
 	}
 	add(q.met.sent, n)
 	add(q.met.sentBytes, bytes)

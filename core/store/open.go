@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -122,6 +123,7 @@ func (o *opener) prepare() error {
 	if err := checkFile(abs); err != nil {
 		return err
 	}
+	useFdatasync()
 	o.writeDSN = fileDSN(abs, "_pragma=synchronous("+o.cfg.Durability.synchronous()+")")
 	o.readDSN = fileDSN(abs, "mode=ro", "_pragma=query_only(1)")
 	return nil
@@ -139,6 +141,20 @@ func (o *opener) prepareMemory() error {
 	o.writeDSN = name + "&" + commonParams()
 	o.readDSN = name + "&" + commonParams() + "&_pragma=query_only(1)"
 	return nil
+}
+
+// fdatasyncOnce switches SQLite's commits to fdatasync(2) once per process.
+var fdatasyncOnce sync.Once
+
+// useFdatasync makes SQLite sync with fdatasync(2), as SQLite's own Linux
+// builds do, instead of the transpiled library's default fsync(2).
+// fdatasync flushes a file's data and the metadata needed to read it back
+// (its size included), so an acknowledged commit is as durable; it skips the
+// timestamp update that makes each fsync a journal commit on ext4. Measured
+// in the SQS benchmark: server CPU per durable SendMessage fell by about a
+// fifth. Where the platform has no fdatasync the setting stays fsync.
+func useFdatasync() {
+	fdatasyncOnce.Do(func() { _, _ = sqlite.Fdatasync(true) })
 }
 
 // commonParams are the DSN parameters of every connection.

@@ -818,3 +818,78 @@ func TestStatementCache(t *testing.T) {
 		t.Errorf("%d cached statements, bound %d", n, maxCachedStmts)
 	}
 }
+
+// TestFailingFirstWriteOfBatch covers the first write of a batch, which
+// runs without a savepoint: when it fails, the transaction is rolled back
+// and begun again, so nothing of it stays and the writes queued behind it
+// commit in the same batch. The second write fails too (it is then first in
+// the new transaction); the others succeed.
+func TestFailingFirstWriteOfBatch(t *testing.T) {
+	for _, mem := range []bool{false, true} {
+		for _, how := range []string{"error", "panic", "sql"} {
+			t.Run(fmt.Sprintf("memory=%v/%s", mem, how), func(t *testing.T) {
+				cfg := fileConfig(t)
+				cfg.Memory = mem
+				s := openKV(t, cfg)
+				if err := insert(context.Background(), s, 100); err != nil {
+					t.Fatal(err)
+				}
+				before := s.Stats()
+				fail := func(tx *Tx, id int) error {
+					if _, err := tx.Exec(`INSERT INTO kv(id, v) VALUES (?, 'v')`, id); err != nil {
+						return err
+					}
+					switch how {
+					case "panic":
+						panic(fmt.Sprintf("boom %d", id))
+					case "sql": // a duplicate key after the row went in
+						_, err := tx.Exec(`INSERT INTO kv(id, v) VALUES (100, 'dup')`)
+						return err
+					}
+					return fmt.Errorf("op %d refuses", id)
+				}
+				started, gate := make(chan struct{}), make(chan struct{})
+				errs := make([]error, 4)
+				var wg sync.WaitGroup
+				wg.Go(func() {
+					errs[0] = s.Write(context.Background(), func(tx *Tx) error {
+						close(started)
+						<-gate
+						return fail(tx, 0)
+					})
+				})
+				<-started
+				for i := 1; i < len(errs); i++ {
+					wg.Go(func() {
+						errs[i] = s.Write(context.Background(), func(tx *Tx) error {
+							if i == 1 {
+								return fail(tx, i)
+							}
+							_, err := tx.Exec(`INSERT INTO kv(id, v) VALUES (?, 'v')`, i)
+							return err
+						})
+					})
+					waitQueued(t, s, i) // keep the order 1, 2, 3
+				}
+				close(gate)
+				wg.Wait()
+				for i, err := range errs {
+					fails := i < 2
+					if fails != (err != nil) {
+						t.Errorf("op %d: err = %v, want failure %v", i, err, fails)
+					}
+					if fails == has(t, s.DB(), i) {
+						t.Errorf("op %d: row present = %v, want %v", i, !fails, !fails)
+					}
+				}
+				if !has(t, s.DB(), 100) || count(t, s.DB()) != 3 {
+					t.Errorf("rows: %d, want 100, 2 and 3", count(t, s.DB()))
+				}
+				st := s.Stats()
+				if st.Commits-before.Commits != 1 || st.Ops-before.Ops != 4 || st.Failed-before.Failed != 2 {
+					t.Errorf("stats %+v after %+v: want 1 commit of 4 ops, 2 failed", st, before)
+				}
+			})
+		}
+	}
+}

@@ -163,11 +163,19 @@ func (w *writer) runBatch() {
 		w.fail(w.wrap("begin", err), true)
 		return
 	}
+	empty := true // nothing of the batch is in the open transaction yet
 	for o := w.batch[0]; o != nil; o = w.next() {
-		if err := w.runOp(o); err != nil {
+		run := w.runOp
+		if empty {
+			run = w.runAlone
+		}
+		if err := run(o); err != nil {
 			w.rollback()
 			w.fail(err, false)
 			return
+		}
+		if o.err == nil {
+			empty = false
 		}
 	}
 	if err := w.faults.current(); err != nil {
@@ -212,6 +220,27 @@ func (w *writer) runOp(o *op) error {
 	}
 	if err := w.exec(ctlRelease); err != nil {
 		return w.wrap("release savepoint", err)
+	}
+	return nil
+}
+
+// runAlone runs o first in an empty transaction, without a savepoint: if o
+// fails, rolling the whole transaction back undoes exactly what o did, and
+// a new one is begun for the ops after it. Most batches of a lightly loaded
+// server hold one op, and a savepoint costs two statements plus a copy of
+// every page the op touches into SQLite's sub-journal. The error returned
+// means no transaction could be begun again.
+func (w *writer) runAlone(o *op) error {
+	o.err = w.call(o, o.fn)
+	if isStorageFault(o.err) {
+		o.err = unavailable(w.path, o.err)
+	}
+	if o.err == nil {
+		return nil
+	}
+	w.rollback() // may fail when SQLite already rolled back by itself: either way none is open
+	if err := w.exec(ctlBegin); err != nil {
+		return w.wrap("begin", err)
 	}
 	return nil
 }

@@ -56,6 +56,11 @@ func decodeJSONParams(body []byte) (jsonParams, error) {
 	if len(body) == 0 {
 		return jsonParams{}, nil
 	}
+	if json.Valid(body) {
+		if p, ok := splitValidObject(body); ok {
+			return p, nil
+		}
+	}
 	var p jsonParams
 	if err := json.Unmarshal(body, &p); err != nil {
 		return nil, badParam("the request body is not a JSON object: %v", err)
@@ -79,6 +84,9 @@ func (p jsonParams) str(name string) (string, bool, error) {
 	if !ok {
 		return "", false, nil
 	}
+	if s, ok := plainString(v); ok {
+		return s, true, nil
+	}
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil {
 		return "", false, badParam("%s must be a string", name)
@@ -90,6 +98,9 @@ func (p jsonParams) num(name string) (*int, error) {
 	v, ok := p.raw(name)
 	if !ok {
 		return nil, nil
+	}
+	if i, ok := plainInt(v); ok {
+		return &i, nil
 	}
 	var n json.Number
 	if err := json.Unmarshal(v, &n); err != nil {
@@ -163,6 +174,9 @@ func (p jsonParams) entries(name, _ string) ([]params, error) {
 	if !ok {
 		return nil, nil
 	}
+	if out, ok := splitEntries(v); ok {
+		return out, nil
+	}
 	var l []jsonParams
 	if err := json.Unmarshal(v, &l); err != nil {
 		return nil, badParam("%s must be a list of objects", name)
@@ -175,6 +189,28 @@ func (p jsonParams) entries(name, _ string) ([]params, error) {
 		out[i] = e
 	}
 	return out, nil
+}
+
+// splitEntries is entries' fast path: v (valid JSON, from a split body) as
+// a list of objects or nulls, each split by hand.
+func splitEntries(v []byte) ([]params, bool) {
+	elems, ok := splitValidArray(v)
+	if !ok {
+		return nil, false
+	}
+	out := make([]params, len(elems))
+	for i, e := range elems {
+		if string(e) == "null" {
+			out[i] = jsonParams{}
+			continue
+		}
+		p, ok := splitValidObject(e)
+		if !ok {
+			return nil, false
+		}
+		out[i] = p
+	}
+	return out, true
 }
 
 // ---- query (form) ----

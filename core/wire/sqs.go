@@ -113,9 +113,12 @@ func (s *sqsServer) queueName(r *sqsRequest) (string, error) {
 }
 
 func (s *sqsServer) nameFromURL(raw string) (string, error) {
-	path := raw
-	if u, err := url.Parse(raw); err == nil && u.Path != "" {
-		path = u.Path
+	path, ok := plainURLPath(raw)
+	if !ok {
+		path = raw
+		if u, err := url.Parse(raw); err == nil && u.Path != "" {
+			path = u.Path
+		}
 	}
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	name := parts[len(parts)-1]
@@ -128,6 +131,49 @@ func (s *sqsServer) nameFromURL(raw string) (string, error) {
 		}
 	}
 	return name, nil
+}
+
+// plainURLPath is url.Parse(raw).Path for the queue URLs SDKs send,
+// http(s)://HOST[:PORT]/PATH with nothing to unescape, without parsing; ok
+// is false for anything else (url.Parse decides those).
+func plainURLPath(raw string) (string, bool) {
+	rest, ok := strings.CutPrefix(raw, "http://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(raw, "https://"); !ok {
+			return "", false
+		}
+	}
+	slash := strings.IndexByte(rest, '/')
+	if slash <= 0 || slash == len(rest)-1 {
+		return "", false
+	}
+	host, path := rest[:slash], rest[slash:]
+	colon := -1
+	for i := 0; i < len(host); i++ {
+		switch c := host[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-':
+		case c == ':' && colon < 0:
+			colon = i
+		default:
+			return "", false
+		}
+	}
+	if colon == 0 {
+		return "", false
+	}
+	for i := colon + 1; colon >= 0 && i < len(host); i++ {
+		if host[i] < '0' || host[i] > '9' {
+			return "", false
+		}
+	}
+	for i := 0; i < len(path); i++ {
+		switch c := path[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '/', c == '-', c == '_', c == '.':
+		default:
+			return "", false
+		}
+	}
+	return path, true
 }
 
 func (r *sqsRequest) queueURL(name string, account string) string {

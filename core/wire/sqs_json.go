@@ -44,9 +44,11 @@ func (s *sqsServer) serveJSON(w http.ResponseWriter, req *http.Request, action s
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.Header().Set("x-amzn-RequestId", newRequestID())
 	if result == nil {
-		result = struct{}{}
+		result = emptyResult{}
 	}
-	_ = json.NewEncoder(w).Encode(result)
+	if !writeFastJSON(w, result) {
+		_ = json.NewEncoder(w).Encode(result)
+	}
 }
 
 // bodyError is the error for a body that could not be read.
