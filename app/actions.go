@@ -308,6 +308,19 @@ func payloadLabel(m map[string]string) string {
 	return strings.Join(keys, ", ")
 }
 
+// resourceActions are the one-click actions of resource name of kind k,
+// with the inspector's tabs and windows, for the canvas's node menus.
+func (in *inspector) resourceActions(k ResourceKind, name string) []*fyne.MenuItem {
+	ac := in.actionContext()
+	ac.kind, ac.name = k, name
+	ac.changed = func() {
+		if in.selKind == k && in.selName == name {
+			in.refresh()
+		}
+	}
+	return actionMenuItems(ac)
+}
+
 // newActionContext is an action context for resource name of kind k over
 // window win, keeping recent payloads in the current app's preferences
 // (for callers outside the inspector, such as the canvas's node menu).

@@ -56,8 +56,11 @@ type flowView struct {
 	pulsed  []string                 // the edges the last tick pulsed
 
 	onSelect func(kind ResourceKind, name string) // a single node was selected
-	confirm  *dialog.ConfirmDialog                // the open delete confirmation, nil when none
-	notice   string                               // the last refusal shown in a dialog
+	// actions returns a resource's one-click actions (Send message,
+	// Publish…) for its node's context menu; nil offers none.
+	actions func(kind ResourceKind, name string) []*fyne.MenuItem
+	confirm *dialog.ConfirmDialog // the open delete confirmation, nil when none
+	notice  string                // the last refusal shown in a dialog
 }
 
 // sparkSamples is how many ticks of history a node's sparkline keeps.
@@ -526,15 +529,20 @@ func refusal(from, to string) error {
 // delete it (after a confirmation, and undoable on the canvas).
 func (v *flowView) nodeMenu(id string) *fyne.Menu {
 	kind, _ := parseNode(id)
-	return fyne.NewMenu("",
-		fyne.NewMenuItem("Inspect", func() {
-			if v.onSelect != nil {
-				v.onSelect(selectionOf(id))
-			}
-		}),
-		fyne.NewMenuItemSeparator(),
-		fyne.NewMenuItem("Delete "+nodeLabels[kind]+"…", func() { v.confirmDelete(id) }),
-	)
+	items := []*fyne.MenuItem{fyne.NewMenuItem("Inspect", func() {
+		if v.onSelect != nil {
+			v.onSelect(selectionOf(id))
+		}
+	})}
+	if v.actions != nil { // the one-click actions the inspector offers
+		k, name := selectionOf(id)
+		if acts := v.actions(k, name); len(acts) > 0 {
+			items = append(append(items, fyne.NewMenuItemSeparator()), acts...)
+		}
+	}
+	items = append(items, fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Delete "+nodeLabels[kind]+"…", func() { v.confirmDelete(id) }))
+	return fyne.NewMenu("", items...)
 }
 
 func (v *flowView) showNodeMenu(id string, abs fyne.Position) {

@@ -351,14 +351,14 @@ func TestNodeMenuDeletesAfterConfirmation(t *testing.T) {
 	for _, it := range menu.Items {
 		labels = append(labels, it.Label)
 	}
-	if !slices.Equal(labels, []string{"Inspect", "", "Delete queue…"}) {
+	if !slices.Equal(labels, []string{"Inspect", "", "Send message…", "Browse messages", "", "Delete queue…"}) {
 		t.Fatalf("menu %q", labels)
 	}
 	menu.Items[0].Action()
 	if m.inspector.title.Text != "orders" {
 		t.Errorf("Inspect showed %q", m.inspector.title.Text)
 	}
-	menu.Items[2].Action()
+	menu.Items[5].Action()
 	if m.flow.confirm == nil || len(c.Queues().List()) != 1 {
 		t.Fatal("deleted without asking")
 	}
@@ -366,7 +366,7 @@ func TestNodeMenuDeletesAfterConfirmation(t *testing.T) {
 	if len(c.Queues().List()) != 1 {
 		t.Fatal("dismissing deleted the queue")
 	}
-	menu.Items[2].Action()
+	menu.Items[5].Action()
 	m.flow.confirm.Confirm()
 	if n := len(c.Queues().List()); n != 0 {
 		t.Errorf("%d queues after confirming", n)

@@ -128,6 +128,7 @@ func (m *MainWindow) build() fyne.CanvasObject {
 	defer m.wireInspector() // once m.tabs exists: browsers and executions open as tabs
 	m.resources = newResourceTree(m.selectResource)
 	m.flow = newFlowView(m.core, m.win, m.app.Preferences())
+	m.flow.actions = m.inspector.resourceActions
 	m.flow.onSelect = func(k ResourceKind, name string) { m.resources.tree.Select(leafUID(k, name)) }
 	m.tabs = container.NewAppTabs(m.flow.tab())
 	m.log = newActivityLog(maxLogLines)

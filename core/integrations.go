@@ -51,3 +51,43 @@ func queueName(ref string) string {
 	ref = strings.TrimRight(ref, "/")
 	return ref[strings.LastIndex(ref, "/")+1:]
 }
+
+// ReceiveMessages lets state machines take messages off a queue
+// (arn:aws:states:::aws-sdk:sqs:receiveMessage).
+func (m machineQueues) ReceiveMessages(ctx context.Context, queueURL string, r machine.ReceiveRequest) ([]machine.ReceivedMessage, error) {
+	msgs, err := m.q.ReceiveMessage(ctx, queueName(queueURL), queue.ReceiveInput{MaxNumberOfMessages: r.MaxNumberOfMessages,
+		WaitTimeSeconds: r.WaitTimeSeconds, VisibilityTimeout: r.VisibilityTimeout,
+		AttributeNames: r.AttributeNames, MessageAttributeNames: r.MessageAttributeNames})
+	if err != nil {
+		return nil, machineQueueError(err)
+	}
+	out := make([]machine.ReceivedMessage, 0, len(msgs))
+	for _, msg := range msgs {
+		rm := machine.ReceivedMessage{MessageID: msg.MessageID, ReceiptHandle: msg.ReceiptHandle, MD5OfBody: msg.MD5OfBody,
+			Body: msg.Body, Attributes: msg.Attributes, MD5OfMessageAttributes: msg.MD5OfMessageAttributes}
+		if len(msg.MessageAttributes) > 0 {
+			rm.MessageAttributes = make(map[string]machine.MessageAttribute, len(msg.MessageAttributes))
+			for k, a := range msg.MessageAttributes {
+				rm.MessageAttributes[k] = machine.MessageAttribute{DataType: a.DataType, StringValue: a.StringValue, BinaryValue: a.BinaryValue}
+			}
+		}
+		out = append(out, rm)
+	}
+	return out, nil
+}
+
+// DeleteMessage lets state machines delete what they received
+// (arn:aws:states:::aws-sdk:sqs:deleteMessage).
+func (m machineQueues) DeleteMessage(ctx context.Context, queueURL, receiptHandle string) error {
+	return machineQueueError(m.q.DeleteMessage(ctx, queueName(queueURL), receiptHandle))
+}
+
+// machineQueueError turns a queue error into the service error a task
+// reports (its code becomes the Step Functions error name).
+func machineQueueError(err error) error {
+	var qe *queue.Error
+	if errors.As(err, &qe) {
+		return &machine.ServiceError{Service: "SQS", Code: string(qe.Code), Message: qe.Message}
+	}
+	return err
+}

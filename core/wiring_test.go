@@ -223,3 +223,64 @@ func TestGatewayReachesEveryService(t *testing.T) {
 func topicPublish(arn, msg string) topic.PublishInput {
 	return topic.PublishInput{TopicARN: arn, Message: msg}
 }
+
+// A state machine reads from a queue with the AWS SDK integrations:
+// receiveMessage returns the messages in ReceiveMessage's response shape,
+// a Map deletes each by its receipt handle, and an empty queue gives {}.
+// A missing queue fails as Sqs.QueueDoesNotExistException.
+func TestMachineReadsFromQueue(t *testing.T) {
+	c, ctx := wired(t)
+	if err := c.Queues().CreateQueue(ctx, "inbox", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{"a", "b", "c"} {
+		if _, err := c.Queues().SendMessage(ctx, "inbox", queue.SendInput{Body: body,
+			MessageAttributes: map[string]queue.MessageAttribute{"kind": {DataType: "String", StringValue: "letter"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	url := "http://127.0.0.1:4566/000000000000/inbox"
+	asl := `{"StartAt":"Receive","States":{
+	  "Receive":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sqs:receiveMessage",
+	    "Parameters":{"QueueUrl":"` + url + `","MaxNumberOfMessages":10,"MessageAttributeNames":["All"]},"Next":"Any?"},
+	  "Any?":{"Type":"Choice","Choices":[{"Variable":"$.Messages","IsPresent":true,"Next":"Delete each"}],"Default":"Empty"},
+	  "Delete each":{"Type":"Map","ItemsPath":"$.Messages","ItemProcessor":{"StartAt":"Delete","States":{
+	    "Delete":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sqs:deleteMessage",
+	      "Parameters":{"QueueUrl":"` + url + `","ReceiptHandle.$":"$.ReceiptHandle"},"ResultPath":null,"End":true}}},
+	    "ResultSelector":{"bodies.$":"$[*].Body","kinds.$":"$[*].MessageAttributes.kind.StringValue"},"End":true},
+	  "Empty":{"Type":"Succeed"}}}`
+	sm, err := c.Machines().CreateStateMachine(ctx, machine.CreateInput{Name: "reader", Definition: asl, Type: "EXPRESS"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := c.Machines().StartSyncExecution(ctx, machine.StartInput{StateMachineArn: sm.Arn, Input: `{}`})
+	if err != nil || e.Status != "SUCCEEDED" {
+		t.Fatalf("execution: %+v %v", e, err)
+	}
+	for _, want := range []string{`"a"`, `"b"`, `"c"`, `"letter"`} {
+		if !strings.Contains(e.Output, want) {
+			t.Fatalf("output %s lacks %s", e.Output, want)
+		}
+	}
+	sums := c.Queues().List()
+	for _, s := range sums {
+		if s.Name == "inbox" && (s.Visible != 0 || s.InFlight != 0) {
+			t.Fatalf("messages left after the deletes: %+v", s)
+		}
+	}
+	e, err = c.Machines().StartSyncExecution(ctx, machine.StartInput{StateMachineArn: sm.Arn, Input: `{}`})
+	if err != nil || e.Status != "SUCCEEDED" || e.Output != "{}" {
+		t.Fatalf("empty queue: %+v %v", e, err)
+	}
+
+	missing := `{"StartAt":"R","States":{"R":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sqs:receiveMessage",
+	  "Parameters":{"QueueUrl":"http://127.0.0.1:4566/000000000000/nowhere"},"End":true}}}`
+	sm, err = c.Machines().CreateStateMachine(ctx, machine.CreateInput{Name: "lost", Definition: missing, Type: "EXPRESS"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err = c.Machines().StartSyncExecution(ctx, machine.StartInput{StateMachineArn: sm.Arn, Input: `{}`})
+	if err != nil || e.Status != "FAILED" || e.Error != "Sqs.QueueDoesNotExistException" {
+		t.Fatalf("missing queue: status %s error %q cause %q (%v)", e.Status, e.Error, e.Cause, err)
+	}
+}

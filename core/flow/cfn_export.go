@@ -445,6 +445,22 @@ var refActions = map[string][]string{
 	KindStream:       {"kinesis:PutRecord", "kinesis:PutRecords"},
 }
 
+// sdkQueueActions are the IAM actions of the AWS SDK queue integrations,
+// by the Task resource that names the queue.
+var sdkQueueActions = map[string][]string{
+	"arn:aws:states:::aws-sdk:sqs:receiveMessage": {"sqs:ReceiveMessage"},
+	"arn:aws:states:::aws-sdk:sqs:deleteMessage":  {"sqs:DeleteMessage"},
+}
+
+// refActionsFor returns what a state machine needs on a resource of kind
+// that a state calling task names: least privilege for what it does.
+func refActionsFor(kind, task string) []string {
+	if a, ok := sdkQueueActions[task]; ok && kind == KindQueue {
+		return a
+	}
+	return refActions[kind]
+}
+
 // substitution is what a local ARN or URL becomes: a placeholder and the
 // intrinsic function that fills it, plus the ARN for IAM statements.
 func (x *exporter) substitution(kind, name, text string) (placeholder string, value, arn *yaml.Node) {
@@ -472,8 +488,8 @@ func (x *exporter) machines() error {
 		subs := mapNode()
 		stmts := seqNode()
 		granted := map[string]bool{}
-		var walk func(n *yaml.Node)
-		walk = func(n *yaml.Node) {
+		var walk func(n *yaml.Node, task string)
+		walk = func(n *yaml.Node, task string) {
 			if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
 				kind, name, ok := parseLocalRef(n.Value)
 				if !ok || !defined[NodeID(kind, name)] {
@@ -482,20 +498,28 @@ func (x *exporter) machines() error {
 				ph, val, arn := x.substitution(kind, name, n.Value)
 				n.Value = "${" + ph + "}"
 				set(subs, ph, val)
-				if !granted[NodeID(kind, name)] {
-					granted[NodeID(kind, name)] = true
-					stmts.Content = append(stmts.Content, allow(refActions[kind], arn))
+				actions := refActionsFor(kind, task)
+				if key := NodeID(kind, name) + " " + strings.Join(actions, ","); !granted[key] {
+					granted[key] = true
+					stmts.Content = append(stmts.Content, allow(actions, arn))
 				}
 				return
+			}
+			if n.Kind == yaml.MappingNode { // a state: the Task resource it calls
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == "Resource" && n.Content[i+1].Kind == yaml.ScalarNode {
+						task = n.Content[i+1].Value
+					}
+				}
 			}
 			for i, c := range n.Content {
 				if n.Kind == yaml.MappingNode && i%2 == 0 {
 					continue
 				}
-				walk(c)
+				walk(c, task)
 			}
 		}
-		walk(def)
+		walk(def, "")
 		props := mapNode("StateMachineName", strNode(m.Name))
 		if m.Type != "" {
 			set(props, "StateMachineType", strNode(m.Type))

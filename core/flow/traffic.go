@@ -8,7 +8,7 @@ import (
 
 	"github.com/skyport-dev/skyport/core"
 	"github.com/skyport-dev/skyport/core/gateway"
-	"github.com/skyport-dev/skyport/core/queue"
+	"github.com/skyport-dev/skyport/core/machine"
 	"github.com/skyport-dev/skyport/core/stream"
 )
 
@@ -17,8 +17,9 @@ import (
 // the shop API (every third one high priority, so both filtered queues get
 // some), a click goes onto the clicks stream, and every fifth tick an order
 // goes to POST /fulfil, whose state machine hands it to the shipments
-// queue; a warehouse clerk receives and deletes what lands there. The
-// functions subscribed by event source mappings consume the rest.
+// queue, and the ship-orders state machine is started to read that queue
+// and delete what it ships. The functions subscribed by event source
+// mappings consume the rest.
 //
 // Everything goes through the same paths as outside callers (the API's
 // routes, the services' Go API), so badges, charts and the activity log
@@ -80,7 +81,9 @@ func (t *DemoTraffic) run(ctx context.Context) {
 		if n%5 == 0 {
 			t.fulfil(ctx, n)
 		}
-		t.ship(ctx)
+		if n%5 == 2 {
+			t.ship(ctx)
+		}
 	}
 }
 
@@ -128,15 +131,11 @@ func (t *DemoTraffic) click(ctx context.Context, n int) {
 	t.note(&t.stats.Clicks, err)
 }
 
-// ship receives what the state machine sent to shipments and deletes it.
+// ship starts ship-orders, which takes up to ten messages off the
+// shipments queue and deletes them; Shipped counts its executions.
 func (t *DemoTraffic) ship(ctx context.Context) {
-	none := 0
-	msgs, err := t.c.Queues().ReceiveMessage(ctx, "shipments", queue.ReceiveInput{MaxNumberOfMessages: 10, WaitTimeSeconds: &none})
-	if err != nil {
-		t.note(nil, err)
-		return
-	}
-	for _, m := range msgs {
-		t.note(&t.stats.Shipped, t.c.Queues().DeleteMessage(ctx, "shipments", m.ReceiptHandle))
-	}
+	m := t.c.Machines()
+	arn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:ship-orders", t.c.Region(), t.c.Account())
+	_, err := m.StartExecution(ctx, machine.StartInput{StateMachineArn: arn, Input: "{}"})
+	t.note(&t.stats.Shipped, err)
 }

@@ -3,6 +3,7 @@ package machine
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,6 +25,31 @@ type Integrations struct {
 // QueueSender sends one message to a queue (arn:aws:states:::sqs:sendMessage).
 type QueueSender interface {
 	SendMessage(ctx context.Context, queueURL string, m OutgoingMessage) (SentMessage, error)
+}
+
+// QueueReceiver takes messages off a queue for the AWS SDK integrations
+// arn:aws:states:::aws-sdk:sqs:receiveMessage and …:deleteMessage. The
+// Integrations' QueueSender implements it when the core can receive.
+type QueueReceiver interface {
+	ReceiveMessages(ctx context.Context, queueURL string, r ReceiveRequest) ([]ReceivedMessage, error)
+	DeleteMessage(ctx context.Context, queueURL, receiptHandle string) error
+}
+
+// ReceiveRequest is the parameters of an sqs:receiveMessage task.
+type ReceiveRequest struct {
+	MaxNumberOfMessages   int
+	WaitTimeSeconds       *int
+	VisibilityTimeout     *int
+	AttributeNames        []string // system attributes ("All")
+	MessageAttributeNames []string
+}
+
+// ReceivedMessage is one message a receiveMessage task returns.
+type ReceivedMessage struct {
+	MessageID, ReceiptHandle, MD5OfBody, Body string
+	Attributes                                map[string]string
+	MessageAttributes                         map[string]MessageAttribute
+	MD5OfMessageAttributes                    string
 }
 
 // OutgoingMessage is a message a state machine sends to a queue.
@@ -94,6 +120,9 @@ func (r resource) resourceType() string {
 		return "lambda"
 	case strings.HasPrefix(r.kind, "sqs"):
 		return "sqs"
+	case strings.HasPrefix(r.kind, "aws-sdk:"):
+		service, _, _ := strings.Cut(strings.TrimPrefix(r.kind, "aws-sdk:"), ":")
+		return "aws-sdk:" + service
 	case strings.HasPrefix(r.kind, "sns"):
 		return "sns"
 	case strings.HasPrefix(r.kind, "states"):
@@ -104,6 +133,9 @@ func (r resource) resourceType() string {
 
 func (r resource) name() string {
 	_, action, _ := strings.Cut(r.kind, ":")
+	if strings.HasPrefix(r.kind, "aws-sdk:") {
+		action = r.kind[strings.LastIndex(r.kind, ":")+1:]
+	}
 	if r.pattern != "" {
 		return action + "." + r.pattern
 	}
@@ -119,6 +151,9 @@ var integrationPatterns = map[string][]string{
 	"sns:publish":           {"", "waitForTaskToken"},
 	"states:startExecution": {"", "sync", "sync:2", "waitForTaskToken"},
 	"http:invoke":           {""},
+	// AWS SDK integrations (request-response only, as on AWS).
+	"aws-sdk:sqs:receiveMessage": {""},
+	"aws-sdk:sqs:deleteMessage":  {""},
 }
 
 func parseResource(arn string) (resource, error) {
@@ -134,7 +169,7 @@ func parseResource(arn string) (resource, error) {
 		action, pattern, _ := strings.Cut(rest, ".")
 		allowed, ok := integrationPatterns[action]
 		if !ok {
-			return resource{}, fmt.Errorf("the service integration %q is not supported by Skyport (supported: lambda:invoke, sqs:sendMessage, sns:publish, states:startExecution, http:invoke)", rest)
+			return resource{}, fmt.Errorf("the service integration %q is not supported by Skyport (supported: lambda:invoke, sqs:sendMessage, sns:publish, states:startExecution, http:invoke, aws-sdk:sqs:receiveMessage, aws-sdk:sqs:deleteMessage)", rest)
 		}
 		for _, p := range allowed {
 			if p == pattern {
@@ -186,6 +221,10 @@ func (r *run) invoke(ctx context.Context, call taskCall) (any, error) {
 		return r.startChild(ctx, call)
 	case "http:invoke":
 		return r.httpInvoke(ctx, in, call.input)
+	case "aws-sdk:sqs:receiveMessage":
+		return r.receiveMessages(ctx, in, call.input)
+	case "aws-sdk:sqs:deleteMessage":
+		return r.deleteMessage(ctx, in, call.input)
 	}
 	return nil, fail(ErrTaskFailed, "unsupported resource %s", call.res.kind)
 }
@@ -291,6 +330,120 @@ func (r *run) sendMessage(ctx context.Context, in Integrations, input any) (any,
 		out["SequenceNumber"] = sent.SequenceNumber
 	}
 	return out, nil
+}
+
+// queueReceiver returns the integration that receives from queues.
+func queueReceiver(in Integrations) (QueueReceiver, *Failure) {
+	if qr, ok := in.Queues.(QueueReceiver); ok {
+		return qr, nil
+	}
+	return nil, unavailable("queues")
+}
+
+// sdkFailure names an AWS SDK integration's error as Step Functions does:
+// the service and the error in PascalCase, with the Exception suffix
+// (Sqs.QueueDoesNotExistException).
+func sdkFailure(service string, err error) *Failure {
+	if se, ok := err.(*ServiceError); ok {
+		se = &ServiceError{Service: service, Code: se.Code, Message: se.Message}
+		return serviceFailure(service, se)
+	}
+	return serviceFailure(service, err)
+}
+
+// receiveMessages runs arn:aws:states:::aws-sdk:sqs:receiveMessage: the
+// result is ReceiveMessage's response, {"Messages": […]} (no Messages key
+// when the queue had none, as the SDK integration returns it).
+func (r *run) receiveMessages(ctx context.Context, in Integrations, input any) (any, error) {
+	qr, f := queueReceiver(in)
+	if f != nil {
+		return nil, f
+	}
+	m, _ := input.(map[string]any)
+	queueURL := strParam(m, "QueueUrl")
+	if queueURL == "" {
+		return nil, fail(ErrRuntime, "aws-sdk:sqs:receiveMessage needs the parameter QueueUrl")
+	}
+	req := ReceiveRequest{AttributeNames: strList(m["AttributeNames"]), MessageAttributeNames: strList(m["MessageAttributeNames"])}
+	if n, ok := m["MaxNumberOfMessages"].(float64); ok {
+		req.MaxNumberOfMessages = int(n)
+	}
+	for key, dst := range map[string]**int{"WaitTimeSeconds": &req.WaitTimeSeconds, "VisibilityTimeout": &req.VisibilityTimeout} {
+		if n, ok := m[key].(float64); ok {
+			v := int(n)
+			*dst = &v
+		}
+	}
+	if names := strList(m["MessageSystemAttributeNames"]); len(names) > 0 {
+		req.AttributeNames = append(req.AttributeNames, names...)
+	}
+	msgs, err := qr.ReceiveMessages(ctx, queueURL, req)
+	if err != nil {
+		return nil, sdkFailure("Sqs", err)
+	}
+	out := map[string]any{}
+	if len(msgs) == 0 {
+		return out, nil
+	}
+	list := make([]any, 0, len(msgs))
+	for _, msg := range msgs {
+		e := map[string]any{"MessageId": msg.MessageID, "ReceiptHandle": msg.ReceiptHandle, "MD5OfBody": msg.MD5OfBody, "Body": msg.Body}
+		if len(msg.Attributes) > 0 {
+			attrs := map[string]any{}
+			for k, v := range msg.Attributes {
+				attrs[k] = v
+			}
+			e["Attributes"] = attrs
+		}
+		if len(msg.MessageAttributes) > 0 {
+			attrs := map[string]any{}
+			for k, a := range msg.MessageAttributes {
+				v := map[string]any{"DataType": a.DataType}
+				if a.StringValue != "" {
+					v["StringValue"] = a.StringValue
+				}
+				if len(a.BinaryValue) > 0 {
+					v["BinaryValue"] = base64.StdEncoding.EncodeToString(a.BinaryValue)
+				}
+				attrs[k] = v
+			}
+			e["MessageAttributes"] = attrs
+			e["MD5OfMessageAttributes"] = msg.MD5OfMessageAttributes
+		}
+		list = append(list, e)
+	}
+	out["Messages"] = list
+	return out, nil
+}
+
+// deleteMessage runs arn:aws:states:::aws-sdk:sqs:deleteMessage; its
+// result is DeleteMessage's empty response.
+func (r *run) deleteMessage(ctx context.Context, in Integrations, input any) (any, error) {
+	qr, f := queueReceiver(in)
+	if f != nil {
+		return nil, f
+	}
+	m, _ := input.(map[string]any)
+	queueURL, handle := strParam(m, "QueueUrl"), strParam(m, "ReceiptHandle")
+	if queueURL == "" || handle == "" {
+		return nil, fail(ErrRuntime, "aws-sdk:sqs:deleteMessage needs the parameters QueueUrl and ReceiptHandle")
+	}
+	if err := qr.DeleteMessage(ctx, queueURL, handle); err != nil {
+		return nil, sdkFailure("Sqs", err)
+	}
+	return map[string]any{}, nil
+}
+
+// strList reads a JSON array of strings (other values are skipped).
+func strList(v any) []string {
+	arr, _ := v.([]any)
+	var out []string
+	for _, e := range arr {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func (r *run) publish(ctx context.Context, in Integrations, input any) (any, error) {
