@@ -70,9 +70,23 @@ func TestExportImportCLI(t *testing.T) {
 
 func TestExportASLCLI(t *testing.T) {
 	ws := writeDemo(t)
-	out, stderr, code := runSkyport(t, "export", "--format", "asl", ws)
+	// The demo has two state machines: one must be picked for stdout.
+	_, stderr, code := runSkyport(t, "export", "--format", "asl", ws)
+	if code == 0 || !strings.Contains(stderr, "2 state machines (fulfil-order, ship-orders)") {
+		t.Fatalf("no machine picked: code %d stderr %q", code, stderr)
+	}
+	out, stderr, code := runSkyport(t, "export", "--format", "asl", "--machine", "fulfil-order", ws)
 	if code != 0 || !strings.Contains(out, `"StartAt": "Prepare"`) {
 		t.Fatalf("code %d stderr %q\n%s", code, stderr, out)
+	}
+	dir := t.TempDir()
+	if _, stderr, code = runSkyport(t, "export", "--format", "asl", "--out", dir, ws); code != 0 {
+		t.Fatalf("--out DIR: code %d stderr %q", code, stderr)
+	}
+	for _, name := range []string{"fulfil-order", "ship-orders"} {
+		if _, err := os.Stat(filepath.Join(dir, name+".asl.json")); err != nil {
+			t.Errorf("--out DIR: %v", err)
+		}
 	}
 	_, stderr, code = runSkyport(t, "export", "--format", "asl", "--machine", "nope", ws)
 	if code != 1 || !strings.Contains(stderr, `no state machine "nope"`) || !strings.Contains(stderr, "fulfil-order") {
