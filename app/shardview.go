@@ -150,11 +150,13 @@ func (v *shardView) row(sh stream.ShardInfo) fyne.CanvasObject {
 		}
 		actions = box
 	}
+	// Two lines a shard, so the section fits the inspector's usual width:
+	// the name and its range bar, then its lag and the actions.
 	h := widget.NewButton("Merge 0000", nil).MinSize().Height
 	left := container.NewGridWrap(fyne.NewSize(textWidth("0000 ← 0000+0000"), h), name)
-	right := container.NewHBox(container.NewGridWrap(fyne.NewSize(textWidth("lag 00.0 s · …000000"), h), lag),
-		container.NewGridWrap(fyne.NewSize(textWidth("Split")+textWidth("Merge 0000")+theme.Padding(), h), actions))
-	return container.NewBorder(nil, nil, left, right, track)
+	lag.Truncation = fyne.TextTruncateEllipsis
+	return container.NewVBox(container.NewBorder(nil, nil, left, nil, track),
+		container.NewBorder(nil, nil, nil, actions, lag))
 }
 
 // textWidth is the width a label needs for s.

@@ -40,7 +40,7 @@ func TestShardViewPlacesKeysAndReshards(t *testing.T) {
 	}
 	obj := buildShardSection(sectionContext{core: c, kind: Streams, name: "clicks"})
 	w := test.NewTempWindow(t, obj)
-	w.Resize(fyne.NewSize(700, 400))
+	w.Resize(fyne.NewSize(360, 560))
 	shardViews.Lock()
 	v := shardViews.m[c]
 	shardViews.Unlock()
@@ -100,6 +100,10 @@ func TestShardViewPlacesKeysAndReshards(t *testing.T) {
 	// The key typed last follows the new shards.
 	if put, _ := svc.PutRecord(ctx, "clicks", stream.PutInput{PartitionKey: "zebra", Data: []byte("x")}); v.lands != put.ShardID {
 		t.Errorf("after the split zebra shows on %s, lands on %s", v.lands, put.ShardID)
+	}
+	// It fits the inspector's usual width (about 290 px).
+	if mw := w.Content().MinSize().Width; mw > 290 {
+		t.Errorf("shard view needs %.0f px, wider than the inspector", mw)
 	}
 	test.AssertImageMatches(t, "shard_view.png", w.Canvas().Capture())
 
