@@ -2,11 +2,10 @@ package queue
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"strconv"
 
 	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/internal/uuid"
 	"github.com/skyport-dev/skyport/core/store"
 )
 
@@ -218,23 +217,7 @@ func checkSystemAttributes(attrs map[string]MessageAttribute) (string, *Error) {
 }
 
 // newMessageID returns a random UUID (version 4), as SQS message ids are.
-func newMessageID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
-}
+func newMessageID() string { return uuid.New() }
 
 // sequenceNumber formats a FIFO sequence number: 20 digits, increasing
 // with the message's row id.

@@ -1,8 +1,6 @@
 package wire
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/skyport-dev/skyport/core"
+	"github.com/skyport-dev/skyport/core/internal/uuid"
 	"github.com/skyport-dev/skyport/core/topic"
 )
 
@@ -234,21 +233,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// newRequestID returns a random UUID (version 4) for x-amzn-RequestId.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:16])
-	return string(out[:])
-}
+// newRequestID returns a random UUID, as AWS request ids are.
+func newRequestID() string { return uuid.New() }
