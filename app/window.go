@@ -195,7 +195,10 @@ func (m *MainWindow) closed() {
 		m.sampler.Stop()
 	}
 	m.closeEditors()
-	m.files.stopTraffic()
+	if t := m.files.traffic; t != nil { // the window is gone: no menu to update
+		t.Stop()
+		m.files.traffic = nil
+	}
 	m.bridge.stop()
 	if m.copyDone != nil {
 		m.copyDone.Stop()

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
 
 	"github.com/skyport-dev/skyport/core/flow"
 )
@@ -119,6 +120,26 @@ func TestDemoTrafficFromTheFileMenu(t *testing.T) {
 	}
 	if !c.Queues().QueueExists("orders-priority") {
 		t.Fatal("demo queues missing")
+	}
+}
+
+// Closing the window while the demo traffic runs stops it.
+func TestClosingTheWindowStopsDemoTraffic(t *testing.T) {
+	a := test.NewTempApp(t)
+	m := newMainWindow(a, openTestCore(t), testEndpoint, newUIQueue().do)
+	m.files.openDemo()
+	tr := m.files.traffic
+	if tr == nil {
+		t.Fatal("no demo traffic")
+	}
+	m.Window().Close()
+	if m.files.traffic != nil {
+		t.Fatal("closing the window left the demo traffic running")
+	}
+	sent := tr.Stats()
+	time.Sleep(450 * time.Millisecond) // two ticks of the traffic
+	if tr.Stats() != sent {
+		t.Fatalf("traffic went on after the window closed: %+v then %+v", sent, tr.Stats())
 	}
 }
 
