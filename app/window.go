@@ -43,12 +43,19 @@ type MainWindow struct {
 
 	splitLog, splitTree, splitInspector *container.Split
 
-	do       func(func()) // runs a function on the UI thread: fyne.Do
-	bridge   *bridge
-	sampler  *time.Ticker              // feeds the nodes' sparklines; nil in tests
-	editors  map[string]*machineEditor // open state-machine editor tabs by name
-	copyDone *time.Timer               // restores the copy button's icon
-	files    *workspaceFiles           // the File menu and the open workspace
+	do      func(func()) // runs a function on the UI thread: fyne.Do
+	bridge  *bridge
+	sampler *time.Ticker // feeds the nodes' sparklines; nil in tests
+
+	// Message traffic re-reads the queues at most every queueSyncEvery
+	// while the sampler runs (it picks up what is left); creations,
+	// changes and deletions sync at once. Tests, without a sampler, sync
+	// on every event.
+	queuesSynced time.Time
+	queuesDirty  bool
+	editors      map[string]*machineEditor // open state-machine editor tabs by name
+	copyDone     *time.Timer               // restores the copy button's icon
+	files        *workspaceFiles           // the File menu and the open workspace
 }
 
 // NewMainWindow builds the main window of a, showing core c whose AWS
@@ -151,7 +158,11 @@ func (m *MainWindow) apply(evs []event.Event) {
 	m.log.append(evs)
 	m.banner.apply(evs)
 	if touchesQueues(evs) {
-		m.syncQueues()
+		if m.sampler == nil || queueStructure(evs) || time.Since(m.queuesSynced) >= queueSyncEvery {
+			m.syncQueuesNow()
+		} else {
+			m.queuesDirty = true
+		}
 	}
 	if touchesServices(evs) {
 		m.syncServices()
@@ -237,3 +248,30 @@ func (m *MainWindow) SaveState() {
 // LogLines returns the activity log as text, oldest line first, e.g.
 // "08:41:07.214 INFO  core     clock advanced by 1h0m0s (now 1h0m0s ahead)".
 func (m *MainWindow) LogLines() []string { return m.log.lines() }
+
+// queueSyncEvery is how often, at most, message traffic re-reads every
+// queue's counts (one query per queue): under load the UI thread would
+// otherwise do nothing else.
+const queueSyncEvery = 250 * time.Millisecond
+
+// syncQueuesNow re-reads the queues and notes when.
+func (m *MainWindow) syncQueuesNow() {
+	m.syncQueues()
+	m.queuesSynced, m.queuesDirty = time.Now(), false
+}
+
+// queueStructure reports whether evs create, change or delete a queue,
+// which the tree and canvas show at once, rather than only move messages.
+func queueStructure(evs []event.Event) bool {
+	for _, e := range evs {
+		if e.Service != "queue" {
+			continue
+		}
+		switch e.Kind {
+		case event.MessageSent, event.MessageReceived, event.MessageDeleted:
+		default:
+			return true
+		}
+	}
+	return false
+}

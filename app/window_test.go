@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/skyport-dev/skyport/core"
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/queue"
 )
 
 const testEndpoint = "http://127.0.0.1:4566"
@@ -249,5 +251,34 @@ func TestNewMainWindow(t *testing.T) {
 	}
 	if lines := m.LogLines(); len(lines) != 1 || !strings.Contains(lines[0], "started on memory (full durability)") {
 		t.Errorf("log %q, want the core's start event", lines)
+	}
+}
+
+// With the sampler running, message traffic re-reads the queues at most
+// every queueSyncEvery and the next tick picks up the rest; a new queue
+// shows at once.
+func TestQueueSyncIsThrottledUnderTraffic(t *testing.T) {
+	_, c, m, _ := newTestWindow(t)
+	m.sampler = time.NewTicker(time.Hour) // as in the app; ticks are driven by hand below
+	defer m.sampler.Stop()
+	ctx := context.Background()
+	if err := c.Queues().CreateQueue(ctx, "busy", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	m.apply([]event.Event{{Kind: event.ResourceCreated, Service: "queue", Resource: "busy"}})
+	if m.resources.count(Queues) != 1 || m.queuesDirty {
+		t.Fatal("a new queue did not show at once")
+	}
+	if _, err := c.Queues().SendMessage(ctx, "busy", queue.SendInput{Body: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	m.apply([]event.Event{{Kind: event.MessageSent, Service: "queue", Resource: "busy"}})
+	if !m.queuesDirty {
+		t.Fatal("message traffic right after a sync re-read the queues")
+	}
+	m.queuesSynced = time.Now().Add(-queueSyncEvery)
+	m.apply([]event.Event{{Kind: event.MessageSent, Service: "queue", Resource: "busy"}})
+	if m.queuesDirty || m.resources.details[Queues]["busy"] == "0" {
+		t.Fatalf("traffic after %v did not sync: badge %q", queueSyncEvery, m.resources.details[Queues]["busy"])
 	}
 }
