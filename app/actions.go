@@ -78,7 +78,13 @@ func actionsFor(sc sectionContext) actionContext {
 }
 
 func (in *inspector) actionContext() actionContext {
-	ac := actionContext{core: in.core, kind: in.selKind, name: in.selName, win: in.win, endpoint: in.endpoint.Text,
+	return in.actionContextFor(in.selKind, in.selName)
+}
+
+// actionContextFor is actionContext for resource name of kind k, selected
+// or not (the canvas's node menus).
+func (in *inspector) actionContextFor(k ResourceKind, name string) actionContext {
+	ac := actionContext{core: in.core, kind: k, name: name, win: in.win, endpoint: in.endpoint.Text,
 		copyText: in.copyText, openTab: in.openTab, openExecution: in.openExecution, do: in.do}
 	if a := fyne.CurrentApp(); a != nil {
 		ac.prefs = a.Preferences()
@@ -311,14 +317,7 @@ func payloadLabel(m map[string]string) string {
 // resourceActions are the one-click actions of resource name of kind k,
 // with the inspector's tabs and windows, for the canvas's node menus.
 func (in *inspector) resourceActions(k ResourceKind, name string) []*fyne.MenuItem {
-	ac := in.actionContext()
-	ac.kind, ac.name = k, name
-	ac.changed = func() {
-		if in.selKind == k && in.selName == name {
-			in.refresh()
-		}
-	}
-	return actionMenuItems(ac)
+	return actionMenuItems(in.actionContextFor(k, name))
 }
 
 // newActionContext is an action context for resource name of kind k over

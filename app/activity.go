@@ -115,12 +115,7 @@ func (l *activityLog) update(id widget.ListItemID, o fyne.CanvasObject) {
 func (l *activityLog) setFilter(change func(*logFilter)) {
 	l.mu.Lock()
 	change(&l.filter)
-	l.shown = l.shown[:0]
-	for _, e := range l.events {
-		if l.filter.keeps(e) {
-			l.shown = append(l.shown, e)
-		}
-	}
+	l.refilter()
 	l.mu.Unlock()
 	if l.list == nil || l.count == nil { // still being built
 		return
@@ -128,6 +123,17 @@ func (l *activityLog) setFilter(change func(*logFilter)) {
 	l.list.Refresh()
 	l.list.ScrollToBottom()
 	l.showCount()
+}
+
+// refilter rebuilds shown from the kept events (caller holds mu): cheap
+// at the log's bound, and the oldest shown lines go with the oldest events.
+func (l *activityLog) refilter() {
+	l.shown = l.shown[:0]
+	for _, e := range l.events {
+		if l.filter.keeps(e) {
+			l.shown = append(l.shown, e)
+		}
+	}
 }
 
 // clear empties the log. UI thread only.
@@ -162,14 +168,7 @@ func (l *activityLog) append(evs []event.Event) {
 	if over := len(l.events) - l.max; over > 0 {
 		l.events = l.events[:copy(l.events, l.events[over:])]
 	}
-	// The shown list is rebuilt from the kept events: cheap at this bound,
-	// and the oldest shown lines go with the oldest events.
-	l.shown = l.shown[:0]
-	for _, e := range l.events {
-		if l.filter.keeps(e) {
-			l.shown = append(l.shown, e)
-		}
-	}
+	l.refilter()
 	var fresh []string
 	for _, e := range evs {
 		if e.Service != "" && !l.services[e.Service] {

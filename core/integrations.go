@@ -30,11 +30,7 @@ func (m machineQueues) SendMessage(ctx context.Context, queueURL string, msg mac
 	}
 	res, err := sendQueue(ctx, m.q, m.chaos, name, in)
 	if err != nil {
-		var qe *queue.Error
-		if errors.As(err, &qe) {
-			return machine.SentMessage{}, &machine.ServiceError{Service: "SQS", Code: string(qe.Code), Message: qe.Message}
-		}
-		return machine.SentMessage{}, err
+		return machine.SentMessage{}, machineQueueError(err)
 	}
 	return machine.SentMessage{MessageID: res.MessageID, MD5OfMessageBody: res.MD5OfMessageBody, SequenceNumber: res.SequenceNumber}, nil
 }
