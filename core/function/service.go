@@ -2,8 +2,6 @@ package function
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/internal/uuid"
 	"github.com/skyport-dev/skyport/core/metrics"
 	"github.com/skyport-dev/skyport/core/store"
 )
@@ -393,11 +392,4 @@ func (s *Service) emit(kind event.Kind, level event.Level, resource, msg string)
 }
 
 // newID returns a random UUID (version 4) as Lambda formats request ids.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
+func newID() string { return uuid.New() }

@@ -2,8 +2,6 @@ package topic
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"github.com/skyport-dev/skyport/core/chaos"
 	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/internal/uuid"
 	"github.com/skyport-dev/skyport/core/metrics"
 	"github.com/skyport-dev/skyport/core/store"
 )
@@ -248,14 +247,7 @@ func (s *Service) emit(kind event.Kind, level event.Level, resource, msg string)
 }
 
 // newUUID returns a random version 4 UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
+func newUUID() string { return uuid.New() }
 
 // counter returns a per-topic counter, or a private one without a registry.
 func (s *Service) counter(name, help, topicName string) *metrics.Counter {
