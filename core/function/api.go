@@ -90,6 +90,9 @@ const (
 	MaxConcurrency    = 1000 // account default concurrency
 	MaxNameLength     = 64
 	MaxFunctionErrLen = 4096
+	MaxTags           = 50  // tags per function
+	MaxTagKeyLength   = 128 // characters
+	MaxTagValueLength = 256 // characters
 )
 
 // Definition is a function as the user defines it.
@@ -102,6 +105,10 @@ type Definition struct {
 	Timeout     time.Duration     // 0 → DefaultTimeout; at most MaxTimeout
 	MemoryMB    int               // a note passed as AWS_LAMBDA_FUNCTION_MEMORY_SIZE; 0 → 128
 	Concurrency int               // max invocations at once; 0 = MaxConcurrency
+	// Tags are set by CreateFunction and changed by TagResource and
+	// UntagResource; UpdateFunction keeps them, as Lambda's
+	// UpdateFunctionConfiguration does.
+	Tags map[string]string
 }
 
 // Result is the outcome of an invocation that ran (see Invoke).

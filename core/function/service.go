@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -190,7 +191,10 @@ func (s *Service) untrack(name string) {
 
 // CreateFunction defines a new function.
 func (s *Service) CreateFunction(ctx context.Context, def Definition) error {
-	def = withDefaults(def)
+	def = cloneDef(withDefaults(def))
+	if len(def.Tags) == 0 {
+		def.Tags = nil
+	}
 	if err := validate(def); err != nil {
 		return err
 	}
@@ -209,8 +213,11 @@ func (s *Service) CreateFunction(ctx context.Context, def Definition) error {
 
 // UpdateFunction replaces a function's definition. Invocations in progress
 // finish on the old one; warm processes are replaced as they come free.
+// The function keeps its tags (def.Tags is ignored): TagResource and
+// UntagResource change them.
 func (s *Service) UpdateFunction(ctx context.Context, def Definition) error {
 	def = withDefaults(def)
+	def.Tags = nil
 	if err := validate(def); err != nil {
 		return err
 	}
@@ -220,6 +227,9 @@ func (s *Service) UpdateFunction(ctx context.Context, def Definition) error {
 	if !ok {
 		return errNotFound(def.Name)
 	}
+	old.mu.Lock()
+	def.Tags = maps.Clone(old.def.Tags)
+	old.mu.Unlock()
 	if err := s.save(ctx, def, false); err != nil {
 		return err
 	}

@@ -69,11 +69,12 @@ func validate(def Definition) error {
 			return errorf(InvalidParameterValue, "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: %s", k)
 		}
 	}
-	return nil
+	return validateTags(def.Tags)
 }
 
 func cloneDef(def Definition) Definition {
 	def.Command = append([]string(nil), def.Command...)
 	def.Env = maps.Clone(def.Env)
+	def.Tags = maps.Clone(def.Tags)
 	return def
 }

@@ -63,6 +63,9 @@ const (
 	MinTimeout             = 50 * time.Millisecond
 	MaxTimeout             = 30 * time.Second
 	DefaultBasePort        = 8080 // first port tried for an API without one
+	MaxTags                = 50  // tags per API
+	MaxTagKeyLength        = 128 // characters
+	MaxTagValueLength      = 256 // characters
 	maxRoutes              = 300
 	maxCacheTTL            = 3600 * time.Second
 	defaultCacheBytes      = 64 << 20
@@ -78,6 +81,9 @@ type API struct {
 	Stages   []Stage   `json:"stages,omitempty"` // none: one "$default" stage
 	Throttle *Throttle `json:"throttle,omitempty"`
 	CORS     *CORS     `json:"cors,omitempty"`
+	// Tags are set by CreateAPI and changed by TagResource and
+	// UntagResource; UpdateAPI keeps them, as apigatewayv2's UpdateApi does.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // Route maps a route key to an integration.

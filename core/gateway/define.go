@@ -44,6 +44,9 @@ func validateAPI(a *API) ([]routeKey, *Error) {
 	if err := validateStages(a.Stages); err != nil {
 		return nil, err
 	}
+	if err := validateTags(a.Tags); err != nil {
+		return nil, err
+	}
 	keys := make([]routeKey, len(a.Routes))
 	seen := map[string]string{}
 	for i := range a.Routes {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -198,6 +199,10 @@ func newID(n int) string {
 // CreateAPI defines an API and starts its listener. A Port of 0 takes the
 // first free port from the base port (8080); the chosen port is kept.
 func (s *Service) CreateAPI(ctx context.Context, a API) (APIInfo, error) {
+	a.Tags = maps.Clone(a.Tags)
+	if len(a.Tags) == 0 {
+		a.Tags = nil
+	}
 	keys, err := validateAPI(&a)
 	if err != nil {
 		return APIInfo{}, err
@@ -240,7 +245,10 @@ func (s *Service) CreateAPI(ctx context.Context, a API) (APIInfo, error) {
 
 // UpdateAPI replaces an API's definition (by name). Requests in flight
 // finish on the old one; a new port moves the listener.
+// The API keeps its tags (a.Tags is ignored): TagResource and
+// UntagResource change them.
 func (s *Service) UpdateAPI(ctx context.Context, a API) (APIInfo, error) {
+	a.Tags = nil
 	keys, err := validateAPI(&a)
 	if err != nil {
 		return APIInfo{}, err
@@ -253,6 +261,7 @@ func (s *Service) UpdateAPI(ctx context.Context, a API) (APIInfo, error) {
 	}
 	old := st.cur.Load().spec
 	a.ID = old.ID
+	a.Tags = maps.Clone(old.Tags)
 	if a.Port == 0 {
 		a.Port = old.Port
 	}
