@@ -63,9 +63,9 @@ const (
 	MinTimeout             = 50 * time.Millisecond
 	MaxTimeout             = 30 * time.Second
 	DefaultBasePort        = 8080 // first port tried for an API without one
-	MaxTags                = 50  // tags per API
-	MaxTagKeyLength        = 128 // characters
-	MaxTagValueLength      = 256 // characters
+	MaxTags                = 50   // tags per API
+	MaxTagKeyLength        = 128  // characters
+	MaxTagValueLength      = 256  // characters
 	maxRoutes              = 300
 	maxCacheTTL            = 3600 * time.Second
 	defaultCacheBytes      = 64 << 20
