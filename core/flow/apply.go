@@ -160,7 +160,7 @@ func (a *applier) functions(ctx context.Context, w *Workspace) error {
 		}
 		def := function.Definition{Name: f.Name, Command: slices.Clone(f.Command), Env: maps.Clone(f.Env), Dir: f.Dir,
 			Mode: function.Mode(f.Mode), Timeout: time.Duration(f.TimeoutSeconds) * time.Second,
-			MemoryMB: f.MemoryMB, Concurrency: f.Concurrency}
+			MemoryMB: f.MemoryMB, Concurrency: f.Concurrency, Tags: maps.Clone(f.Tags)}
 		if err := fs.CreateFunction(ctx, def); err != nil {
 			return fmt.Errorf("function %q: %w", f.Name, err)
 		}

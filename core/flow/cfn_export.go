@@ -347,6 +347,7 @@ func (x *exporter) functions() error {
 		if f.Concurrency != 0 {
 			set(props, "ReservedConcurrentExecutions", intNode(f.Concurrency))
 		}
+		set(props, "Tags", tagList(f.Tags)) // a list of {Key, Value}
 		meta := mapNode("Command", strSeq(f.Command), "Dir", optStr(f.Dir), "Mode", optStr(f.Mode))
 		x.add(fid, "AWS::Lambda::Function", props, "Metadata", mapNode("Skyport", meta))
 		x.add(role, "AWS::IAM::Role", x.functionRole(f.Name))
@@ -552,7 +553,9 @@ func (x *exporter) apis() error {
 		if a.Port != 0 {
 			meta = []any{"Metadata", mapNode("Skyport", mapNode("Port", intNode(a.Port)))}
 		}
-		x.add(aid, "AWS::ApiGatewayV2::Api", mapNode("Name", strNode(a.Name), "ProtocolType", strNode("HTTP")), meta...)
+		// An HTTP API's Tags are a JSON map of key to value, not a list.
+		x.add(aid, "AWS::ApiGatewayV2::Api", mapNode("Name", strNode(a.Name), "ProtocolType", strNode("HTTP"),
+			"Tags", strMap(a.Tags)), meta...)
 		stages := a.Stages
 		if len(stages) == 0 {
 			stages = []string{"$default"}

@@ -582,6 +582,9 @@ func (im *importer) tags(r *cfnResource) (map[string]string, error) {
 	case yaml.SequenceNode:
 		for _, t := range v.Content {
 			k, val := lookup(t, "Key"), lookup(t, "Value")
+			if k != nil && val == nil && r.typ == "AWS::Lambda::Function" {
+				val = strNode("") // a Lambda tag's Value is optional
+			}
 			if k == nil || val == nil {
 				return nil, im.errAt(t, "%s: a tag needs Key and Value", r.id)
 			}
@@ -926,6 +929,9 @@ func (im *importer) function(r *cfnResource) error {
 	if f.Concurrency, err = im.intProp(r, "ReservedConcurrentExecutions"); err != nil {
 		return err
 	}
+	if f.Tags, err = im.tags(r); err != nil {
+		return err
+	}
 	im.w.Functions = append(im.w.Functions, f)
 	if r.typ == "AWS::Serverless::Function" {
 		return im.samEvents(r, name)
@@ -1059,6 +1065,9 @@ func (im *importer) api(r *cfnResource) error {
 	a := API{Name: name}
 	if p := lookup(r.metadata, "Port"); p != nil {
 		a.Port, _ = strconv.Atoi(p.Value)
+	}
+	if a.Tags, err = im.tags(r); err != nil {
+		return err
 	}
 	im.w.APIs = append(im.w.APIs, a)
 	return nil

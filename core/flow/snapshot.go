@@ -207,7 +207,7 @@ func snapFunctions(c *core.Core, w *Workspace) error {
 	fs := c.Functions()
 	for _, s := range fs.List() {
 		d := s.Definition
-		f := Function{Name: d.Name, Command: d.Command, Env: nonEmpty(d.Env), Dir: d.Dir}
+		f := Function{Name: d.Name, Command: d.Command, Env: nonEmpty(d.Env), Dir: d.Dir, Tags: nonEmpty(d.Tags)}
 		if d.Mode != function.PerEvent {
 			f.Mode = string(d.Mode)
 		}
@@ -268,7 +268,7 @@ func snapAPIs(c *core.Core, w *Workspace) error {
 }
 
 func fromGatewayAPI(a gateway.API) API {
-	out := API{Name: a.Name, Port: a.Port}
+	out := API{Name: a.Name, Port: a.Port, Tags: nonEmpty(a.Tags)}
 	for _, r := range a.Routes {
 		rt := Route{Key: r.Key, Type: string(r.Integration.Type), Target: r.Integration.Target,
 			Sync: r.Integration.Sync, Parameters: nonEmpty(r.Integration.Parameters)}
@@ -286,7 +286,7 @@ func fromGatewayAPI(a gateway.API) API {
 }
 
 func toGatewayAPI(a API) gateway.API {
-	out := gateway.API{Name: a.Name, Port: a.Port}
+	out := gateway.API{Name: a.Name, Port: a.Port, Tags: maps.Clone(a.Tags)}
 	for _, r := range a.Routes {
 		out.Routes = append(out.Routes, toGatewayRoute(r))
 	}

@@ -268,12 +268,14 @@ func TestDemoTemplateMatchesResourceSpecification(t *testing.T) {
 func TestValidatorCatchesBadTemplates(t *testing.T) {
 	spec := loadSpec(t)
 	cases := map[string]string{
-		"unknown type":     "Resources:\n  A:\n    Type: AWS::SQS::Kew\n",
-		"unknown property": "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      Colour: red\n",
-		"wrong type":       "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      DelaySeconds: soon\n",
-		"missing required": "Resources:\n  A:\n    Type: AWS::SNS::Subscription\n    Properties:\n      Protocol: sqs\n",
-		"dangling ref":     "Resources:\n  A:\n    Type: AWS::SQS::QueuePolicy\n    Properties:\n      Queues: [!Ref B]\n      PolicyDocument: {}\n",
-		"bad list item":    "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags:\n        - Key: a\n",
+		"unknown type":      "Resources:\n  A:\n    Type: AWS::SQS::Kew\n",
+		"unknown property":  "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      Colour: red\n",
+		"wrong type":        "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      DelaySeconds: soon\n",
+		"missing required":  "Resources:\n  A:\n    Type: AWS::SNS::Subscription\n    Properties:\n      Protocol: sqs\n",
+		"dangling ref":      "Resources:\n  A:\n    Type: AWS::SQS::QueuePolicy\n    Properties:\n      Queues: [!Ref B]\n      PolicyDocument: {}\n",
+		"bad list item":     "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags:\n        - Key: a\n",
+		"HTTP API tag list": "Resources:\n  A:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n      Name: a\n      ProtocolType: HTTP\n      Tags:\n        - Key: a\n          Value: b\n",
+		"Lambda tag map":    "Resources:\n  A:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: arn:aws:iam::1:role/r\n      Code: {ZipFile: x}\n      Tags: {a: b}\n",
 	}
 	for name, src := range cases {
 		if problems := validateTemplate(spec, []byte(src)); len(problems) == 0 {

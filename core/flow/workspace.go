@@ -117,6 +117,7 @@ type Function struct {
 	TimeoutSeconds int               `yaml:"timeoutSeconds,omitempty"` // 0: 3
 	MemoryMB       int               `yaml:"memoryMB,omitempty"`       // 0: 128
 	Concurrency    int               `yaml:"concurrency,omitempty"`    // 0: unlimited (1000)
+	Tags           map[string]string `yaml:"tags,omitempty"`
 }
 
 // EventSource feeds a queue or a stream to a function (an event source
@@ -144,10 +145,11 @@ func (e EventSource) Source() string {
 
 // API is an HTTP API with its routes.
 type API struct {
-	Name   string   `yaml:"name"`
-	Port   int      `yaml:"port,omitempty"`
-	Routes []Route  `yaml:"routes,omitempty"`
-	Stages []string `yaml:"stages,omitempty"` // none: $default
+	Name   string            `yaml:"name"`
+	Port   int               `yaml:"port,omitempty"`
+	Routes []Route           `yaml:"routes,omitempty"`
+	Stages []string          `yaml:"stages,omitempty"` // none: $default
+	Tags   map[string]string `yaml:"tags,omitempty"`
 }
 
 // Integration types a route can have (as package gateway names them).
