@@ -96,11 +96,12 @@ func (v *machineView) show(sm machine.StateMachine) {
 }
 
 // functionView is the inspector for a local function: ARN, counts, its
-// command and limits, and delete.
+// command and limits, tags, and delete.
 type functionView struct {
 	ac    actionContext
 	facts *fyne.Container
 	form  *attrForm
+	tags  *tagEditor
 	box   *fyne.Container
 }
 
@@ -133,10 +134,13 @@ func newFunctionView(ac actionContext) inspectView {
 		textField("Concurrency", "Concurrency", intIn(0, function.MaxConcurrency, "invocations")),
 		textField("Dir", "Directory", nil),
 		envField())
+	v.tags = newTagEditor(func() (map[string]string, error) { return fs.ListTags(ac.name) },
+		func(k, val string) error { return fs.TagResource(ctx, ac.name, map[string]string{k: val}) },
+		func(k string) error { return fs.UntagResource(ctx, ac.name, []string{k}) })
 	invoke := widget.NewButtonWithIcon("Invoke", theme.MediaPlayIcon(), func() { showInvokeDialog(ac) })
 	invoke.Importance = widget.HighImportance
 	v.box = container.NewVBox(container.New(layout.NewFormLayout(), infoKey("ARN"), copyRow(fs.ARN(ac.name), ac.copyText)),
-		invoke, v.facts, sectionTitle("Attributes"), v.form.box,
+		invoke, v.facts, sectionTitle("Attributes"), v.form.box, sectionTitle("Tags"), v.tags.box,
 		deleteButton(ac, "function "+ac.name, func() error { return fs.DeleteFunction(ctx, ac.name) }))
 	v.update()
 	return v

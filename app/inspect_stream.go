@@ -130,6 +130,7 @@ type apiView struct {
 	keys   []string             // route keys shown
 	rforms map[string]*attrForm // each route's form, by key
 	adder  *attrForm
+	tags   *tagEditor
 	box    *fyne.Container
 }
 
@@ -159,13 +160,16 @@ func newAPIView(ac actionContext) inspectView {
 		textField("target", "Target", nil))
 	v.adder.load(map[string]string{"type": string(gateway.Mock)})
 	v.adder.save.SetText("Add route")
+	v.tags = newTagEditor(func() (map[string]string, error) { return gw.GetTags(ac.name) },
+		func(k, val string) error { return gw.TagResource(ctx, ac.name, map[string]string{k: val}) },
+		func(k string) error { return gw.UntagResource(ctx, ac.name, []string{k}) })
 	url := gw.URL(ac.name)
 	call := widget.NewButtonWithIcon("Call route", theme.MailSendIcon(), func() { showCallRouteDialog(ac, "") })
 	call.Importance = widget.HighImportance
 	v.box = container.NewVBox(container.New(layout.NewFormLayout(), infoKey("URL"), copyRow(url, ac.copyText),
 		infoKey("ID"), copyRow(api.ID, ac.copyText)), call, v.facts,
 		sectionTitle("Attributes"), v.form.box, sectionTitle("Routes"), v.routes, sectionTitle("New route"), v.adder.box,
-		sectionTitle("Use it from code"), codeSnippet("curl -i "+url+"/", ac.copyText),
+		sectionTitle("Tags"), v.tags.box, sectionTitle("Use it from code"), codeSnippet("curl -i "+url+"/", ac.copyText),
 		deleteButton(ac, "API "+ac.name, func() error { return gw.DeleteAPI(ctx, ac.name) }))
 	v.show(api)
 	return v

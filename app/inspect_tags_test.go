@@ -1,0 +1,148 @@
+package app
+
+import (
+	"context"
+	"maps"
+	"strconv"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/skyport-dev/skyport/core/function"
+	"github.com/skyport-dev/skyport/core/gateway"
+)
+
+func manyTags(n int) map[string]string {
+	m := map[string]string{}
+	for i := range n {
+		m["k"+strconv.Itoa(i)] = "v"
+	}
+	return m
+}
+
+// listedTags is what the tag editor's rows show: "key|value|key|value".
+func listedTags(te *tagEditor) string {
+	var out []string
+	for _, o := range te.rows.Objects {
+		if rt, ok := o.(*widget.RichText); ok {
+			out = append(out, rt.String())
+			continue
+		}
+		for _, in := range test.LaidOutObjects(o) {
+			if l, ok := in.(*widget.Label); ok {
+				out = append(out, l.Text)
+			}
+		}
+	}
+	return strings.Join(out, "|")
+}
+
+// addTag types a key and value into te and taps Add.
+func addTag(te *tagEditor, k, v string) {
+	te.key.SetText("")
+	te.value.SetText("")
+	test.Type(te.key, k)
+	test.Type(te.value, v)
+	test.Tap(te.addBtn)
+}
+
+func TestFunctionInspectorTags(t *testing.T) {
+	f := newInspectorFixture(t)
+	ctx := context.Background()
+	fs := f.c.Functions()
+	mustNil(t, fs.CreateFunction(ctx, function.Definition{Name: "worker", Command: []string{"cat"}, Tags: map[string]string{"team": "media"}}))
+	v := f.selectRes(t, Functions, "worker").(*functionView)
+	if got := listedTags(v.tags); got != "team|media" {
+		t.Fatalf("the created tag is not listed: %s", got)
+	}
+
+	addTag(v.tags, "cost-center", "42")
+	if tags, _ := fs.ListTags("worker"); !maps.Equal(tags, map[string]string{"team": "media", "cost-center": "42"}) {
+		t.Fatalf("tags after add: %v", tags)
+	}
+	if got := listedTags(v.tags); got != "cost-center|42|team|media" || v.tags.key.Text != "" {
+		t.Fatalf("added tag not listed or the key not cleared: %s", got)
+	}
+	addTag(v.tags, "aws:owner", "me")
+	if !v.tags.msg.Visible() || v.tags.msg.Text != "tag keys starting with aws: are reserved" {
+		t.Fatalf("reserved key: message %q", v.tags.msg.Text)
+	}
+	if tags, _ := fs.ListTags("worker"); len(tags) != 2 {
+		t.Fatalf("a reserved key reached the core: %v", tags)
+	}
+
+	// Saving the function's attributes keeps its tags.
+	typeInto(v.form.field("Timeout"), "9")
+	test.Tap(v.form.save)
+	if def, _ := fs.GetFunction("worker"); len(def.Tags) != 2 || def.Timeout.Seconds() != 9 {
+		t.Fatalf("after saving the form: tags %v timeout %v", def.Tags, def.Timeout)
+	}
+
+	removeTag(t, v.tags, "team")
+	if tags, _ := fs.ListTags("worker"); !maps.Equal(tags, map[string]string{"cost-center": "42"}) {
+		t.Fatalf("tags after remove: %v", tags)
+	}
+	if got := listedTags(v.tags); got != "cost-center|42" {
+		t.Fatalf("after remove the editor lists %s", got)
+	}
+
+	// The core's own limit comes back in words.
+	mustNil(t, fs.TagResource(ctx, "worker", manyTags(49))) // 50 with cost-center
+	addTag(v.tags, "one-more", "x")
+	if want := "Invalid parameter value: Number of tags exceeds resource tag limit: a function has at most 50 tags."; v.tags.msg.Text != want || !v.tags.msg.Visible() {
+		t.Fatalf("51st tag: message %q, want %q", v.tags.msg.Text, want)
+	}
+	if v.tags.key.Text != "one-more" {
+		t.Fatal("a refused tag cleared what the user typed")
+	}
+}
+
+func TestAPIInspectorTags(t *testing.T) {
+	f := newInspectorFixture(t)
+	ctx := context.Background()
+	gw := f.c.Gateway()
+	_, err := gw.CreateAPI(ctx, gateway.API{Name: "shop"})
+	mustNil(t, err)
+	v := f.selectRes(t, APIs, "shop").(*apiView)
+	if got := listedTags(v.tags); got != "Tags|none" {
+		t.Fatalf("an untagged API does not say so: %s", got)
+	}
+
+	addTag(v.tags, "team", "web")
+	if tags, _ := gw.GetTags("shop"); !maps.Equal(tags, map[string]string{"team": "web"}) {
+		t.Fatalf("tags after add: %v", tags)
+	}
+	if got := listedTags(v.tags); got != "team|web" {
+		t.Fatalf("added tag not listed: %s", got)
+	}
+	addTag(v.tags, "team", "shop") // same key: a new value
+	if tags, _ := gw.GetTags("shop"); tags["team"] != "shop" || len(tags) != 1 {
+		t.Fatalf("tags after re-adding a key: %v", tags)
+	}
+	addTag(v.tags, strings.Repeat("k", 129), "x")
+	if v.tags.msg.Text != "a tag key has at most 128 characters" {
+		t.Fatalf("long key: message %q", v.tags.msg.Text)
+	}
+
+	// Adding a route (an UpdateAPI) keeps the tags.
+	typeInto(v.adder.field("key"), "GET /ping")
+	test.Tap(v.adder.save)
+	if api, _ := gw.API("shop"); len(api.Routes) != 1 || api.Tags["team"] != "shop" {
+		t.Fatalf("after adding a route: %+v", api)
+	}
+
+	removeTag(t, v.tags, "team")
+	if tags, _ := gw.GetTags("shop"); len(tags) != 0 {
+		t.Fatalf("tags after remove: %v", tags)
+	}
+	if got := listedTags(v.tags); got != "Tags|none" {
+		t.Fatalf("no 'none' after removing the last tag: %s", got)
+	}
+	mustNil(t, gw.TagResource(ctx, "shop", manyTags(50)))
+	addTag(v.tags, "one-more", "x")
+	if want := "Bad request: Too many tags: a resource can have at most 50 tags"; v.tags.msg.Text != want {
+		t.Fatalf("51st tag: message %q, want %q", v.tags.msg.Text, want)
+	}
+}
