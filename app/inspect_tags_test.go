@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -145,4 +146,19 @@ func TestAPIInspectorTags(t *testing.T) {
 	if want := "Bad request: Too many tags: a resource can have at most 50 tags"; v.tags.msg.Text != want {
 		t.Fatalf("51st tag: message %q, want %q", v.tags.msg.Text, want)
 	}
+}
+
+// TestFunctionInspectorLooks keeps a golden image of a tagged function's
+// inspector as wide as the main window's inspector panel.
+func TestFunctionInspectorLooks(t *testing.T) {
+	pinVersion(t)
+	saved := inspectorSections // only the function's own form
+	inspectorSections = nil
+	t.Cleanup(func() { inspectorSections = saved })
+	f := newInspectorFixture(t)
+	mustNil(t, f.c.Functions().CreateFunction(context.Background(), function.Definition{Name: "resize",
+		Command: []string{"python3", "resize.py"}, Tags: map[string]string{"team": "media", "cost-center": "42"}}))
+	f.selectRes(t, Functions, "resize")
+	f.win.Resize(fyne.NewSize(320, 1260))
+	test.AssertImageMatches(t, "inspector_function.png", f.win.Canvas().Capture())
 }
