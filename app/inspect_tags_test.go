@@ -162,3 +162,37 @@ func TestFunctionInspectorLooks(t *testing.T) {
 	f.win.Resize(fyne.NewSize(320, 1260))
 	test.AssertImageMatches(t, "inspector_function.png", f.win.Canvas().Capture())
 }
+
+// TestUndoingADeleteRestoresFunctionAndAPITags deletes a tagged function
+// and API from the canvas and undoes it: they come back with their tags.
+func TestUndoingADeleteRestoresFunctionAndAPITags(t *testing.T) {
+	c, m, q := flowWindow(t)
+	ctx := context.Background()
+	tags := map[string]string{"team": "media"}
+	mustNil(t, c.Functions().CreateFunction(ctx, function.Definition{Name: "resize", Command: []string{"cat"}, Tags: tags}))
+	_, err := c.Gateway().CreateAPI(ctx, gateway.API{Name: "shop", Tags: tags})
+	mustNil(t, err)
+	for _, id := range []string{"function/resize", "api/shop"} {
+		q.runUntil(t, id+" on the canvas", func() bool { _, ok := m.flow.canvas.Node(id); return ok })
+		m.flow.canvas.Select([]string{id}, nil)
+		m.flow.canvas.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+		if m.flow.confirm == nil {
+			t.Fatalf("deleting %s did not ask", id)
+		}
+		m.flow.confirm.Confirm()
+	}
+	if _, err := c.Functions().GetFunction("resize"); err == nil {
+		t.Fatal("the function survived its delete")
+	}
+	if _, err := c.Gateway().API("shop"); err == nil {
+		t.Fatal("the API survived its delete")
+	}
+	m.flow.canvas.Undo()
+	m.flow.canvas.Undo()
+	if got, err := c.Functions().ListTags("resize"); err != nil || !maps.Equal(got, tags) {
+		t.Fatalf("function tags after undo: %v, %v", got, err)
+	}
+	if got, err := c.Gateway().GetTags("shop"); err != nil || !maps.Equal(got, tags) {
+		t.Fatalf("API tags after undo: %v, %v", got, err)
+	}
+}
