@@ -350,14 +350,34 @@ func captureResource(c *core.Core, id string) (recreator, error) {
 				keep[k] = v
 			}
 		}
-		return func(ctx context.Context, c *core.Core) error { return c.Queues().CreateQueue(ctx, name, keep, nil) }, nil
+		tags, err := c.Queues().ListQueueTags(name)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context, c *core.Core) error { return c.Queues().CreateQueue(ctx, name, keep, tags) }, nil
 	case nodeTopic:
+		arn := c.Topics().ARN(name)
+		all, err := c.Topics().GetTopicAttributes(arn)
+		if err != nil {
+			return nil, err
+		}
+		tags, err := c.Topics().ListTagsForResource(arn)
+		if err != nil {
+			return nil, err
+		}
 		attrs := map[string]string{}
+		kept := []string{"DisplayName", "DeliveryPolicy", "SignatureVersion", "TracingConfig", "KmsMasterKeyId", "ArchivePolicy"}
 		if strings.HasSuffix(name, ".fifo") {
 			attrs["FifoTopic"] = "true"
+			kept = append(kept, "ContentBasedDeduplication")
+		}
+		for _, k := range kept {
+			if v := all[k]; v != "" {
+				attrs[k] = v
+			}
 		}
 		return func(ctx context.Context, c *core.Core) error {
-			_, err := c.Topics().CreateTopic(ctx, name, attrs, nil)
+			_, err := c.Topics().CreateTopic(ctx, name, attrs, tags)
 			return err
 		}, nil
 	case nodeStream:
@@ -365,7 +385,7 @@ func captureResource(c *core.Core, id string) (recreator, error) {
 		if err != nil {
 			return nil, err
 		}
-		in := stream.CreateInput{Name: name, Mode: d.Mode, MaxRecordKB: d.MaxRecordKB}
+		in := stream.CreateInput{Name: name, Mode: d.Mode, MaxRecordKB: d.MaxRecordKB, Tags: d.Tags}
 		if d.Mode != stream.ModeOnDemand {
 			in.ShardCount = max(1, d.OpenShards)
 		}
@@ -389,7 +409,8 @@ func captureResource(c *core.Core, id string) (recreator, error) {
 		if !ok {
 			return nil, fmt.Errorf("state machine %s does not exist", name)
 		}
-		in := machine.CreateInput{Name: m.Name, Definition: m.Definition, RoleArn: m.RoleArn, Type: m.Type, Description: m.Description}
+		in := machine.CreateInput{Name: m.Name, Definition: m.Definition, RoleArn: m.RoleArn, Type: m.Type, Description: m.Description,
+			Tags: m.Tags}
 		return func(ctx context.Context, c *core.Core) error {
 			_, err := c.Machines().CreateStateMachine(ctx, in)
 			return err

@@ -13,6 +13,8 @@ import (
 
 	"github.com/skyport-dev/skyport/core/function"
 	"github.com/skyport-dev/skyport/core/gateway"
+	"github.com/skyport-dev/skyport/core/machine"
+	"github.com/skyport-dev/skyport/core/stream"
 )
 
 func manyTags(n int) map[string]string {
@@ -194,5 +196,51 @@ func TestUndoingADeleteRestoresFunctionAndAPITags(t *testing.T) {
 	}
 	if got, err := c.Gateway().GetTags("shop"); err != nil || !maps.Equal(got, tags) {
 		t.Fatalf("API tags after undo: %v, %v", got, err)
+	}
+}
+
+// Undoing the delete of a queue, topic, stream or state machine brings it
+// back with its tags, and a topic with its display name.
+func TestUndoingADeleteRestoresTagsOfEveryKind(t *testing.T) {
+	c, m, q := flowWindow(t)
+	ctx := context.Background()
+	tags := map[string]string{"team": "media"}
+	mustNil(t, c.Queues().CreateQueue(ctx, "jobs", nil, tags))
+	_, err := c.Topics().CreateTopic(ctx, "news", map[string]string{"DisplayName": "News"}, tags)
+	mustNil(t, err)
+	mustNil(t, c.Streams().Create(ctx, stream.CreateInput{Name: "clicks", ShardCount: 1, Tags: tags}))
+	_, err = c.Machines().CreateStateMachine(ctx, machine.CreateInput{Name: "flow",
+		Definition: `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`, Tags: tags})
+	mustNil(t, err)
+	ids := []string{"queue/jobs", "topic/news", "stream/clicks", "state-machine/flow"}
+	for _, id := range ids {
+		q.runUntil(t, id+" on the canvas", func() bool { _, ok := m.flow.canvas.Node(id); return ok })
+		m.flow.canvas.Select([]string{id}, nil)
+		m.flow.canvas.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+		if m.flow.confirm == nil {
+			t.Fatalf("deleting %s did not ask", id)
+		}
+		m.flow.confirm.Confirm()
+		q.runUntil(t, id+" gone", func() bool { return !resourceExists(c, id) })
+	}
+	for range ids {
+		m.flow.canvas.Undo()
+	}
+	if got, err := c.Queues().ListQueueTags("jobs"); err != nil || !maps.Equal(got, tags) {
+		t.Fatalf("queue tags after undo: %v, %v", got, err)
+	}
+	arn := c.Topics().ARN("news")
+	if got, err := c.Topics().ListTagsForResource(arn); err != nil || !maps.Equal(got, tags) {
+		t.Fatalf("topic tags after undo: %v, %v", got, err)
+	}
+	if attrs, err := c.Topics().GetTopicAttributes(arn); err != nil || attrs["DisplayName"] != "News" {
+		t.Fatalf("topic display name after undo: %q, %v", attrs["DisplayName"], err)
+	}
+	if got, err := c.Streams().Tags("clicks"); err != nil || !maps.Equal(got, tags) {
+		t.Fatalf("stream tags after undo: %v, %v", got, err)
+	}
+	sm, ok := findMachine(c, "flow")
+	if !ok || !maps.Equal(sm.Tags, tags) {
+		t.Fatalf("state machine tags after undo: %v (found %v)", sm.Tags, ok)
 	}
 }
