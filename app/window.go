@@ -54,6 +54,7 @@ type MainWindow struct {
 	queuesSynced time.Time
 	queuesDirty  bool
 	editors      map[string]*machineEditor // open state-machine editor tabs by name
+	finder       *finder                   // the last Find resource dialog (tests)
 	copyDone     *time.Timer               // restores the copy button's icon
 	files        *workspaceFiles           // the File menu and the open workspace
 }
@@ -108,6 +109,7 @@ func newMainWindow(a fyne.App, c *core.Core, endpoint string, do func(func())) *
 	m.files = newWorkspaceFiles(m)
 	menu := m.files.menu
 	menu.Items = append(menu.Items,
+		fyne.NewMenu("Edit", withShortcut(fyne.NewMenuItem("Find resource…", m.showFind), fyne.KeyF, 0)),
 		fyne.NewMenu("Settings", fyne.NewMenuItem("Signature verification…", m.showSettings)), m.helpMenu())
 	m.win.SetMainMenu(menu)
 	registerMenuShortcuts(m.win.Canvas(), menu)

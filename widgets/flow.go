@@ -231,6 +231,19 @@ func (f *FlowCanvas) Fit() {
 	f.SetView(z, fyne.NewPos(f.Size().Width/2-cx*z, f.Size().Height/2-cy*z))
 }
 
+// Reveal pans, at the current zoom, so that the node id is in the middle
+// of the canvas. It reports whether the node exists.
+func (f *FlowCanvas) Reveal(id string) bool {
+	i := f.nodeIndex(id)
+	if i < 0 {
+		return false
+	}
+	s, p := NodeSize(), f.nodes[i].Pos
+	cx, cy := p.X+s.Width/2, p.Y+s.Height/2
+	f.SetView(f.zoom, fyne.NewPos(f.Size().Width/2-cx*f.zoom, f.Size().Height/2-cy*f.zoom))
+	return true
+}
+
 func (f *FlowCanvas) bounds() (lo, hi fyne.Position) {
 	s := NodeSize()
 	lo = fyne.NewPos(math.MaxFloat32, math.MaxFloat32)

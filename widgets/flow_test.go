@@ -508,3 +508,22 @@ func TestFlowSparkline(t *testing.T) {
 		t.Error("spark line of a hidden node still shows")
 	}
 }
+
+// Reveal centres a node at the current zoom and tells an unknown id.
+func TestFlowCanvasReveal(t *testing.T) {
+	f := NewFlowCanvas()
+	f.Resize(fyne.NewSize(400, 300))
+	f.SetView(0.5, fyne.Position{})
+	f.PutNode(Node{ID: "far", Name: "far", Pos: fyne.NewPos(2000, 1200)})
+	if f.Reveal("missing") {
+		t.Fatal("Reveal found a node that does not exist")
+	}
+	if !f.Reveal("far") {
+		t.Fatal("Reveal did not find the node")
+	}
+	s := NodeSize()
+	c := f.toWidget(fyne.NewPos(2000+s.Width/2, 1200+s.Height/2))
+	if c.X != 200 || c.Y != 150 || f.Zoom() != 0.5 {
+		t.Fatalf("node centre at %v (zoom %v), want (200,150) at 0.5", c, f.Zoom())
+	}
+}
