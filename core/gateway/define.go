@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -158,6 +159,9 @@ func validateThrottle(where string, t *Throttle) *Error {
 	}
 	if t.RateLimit < 0 || t.BurstLimit < 0 {
 		return errorf(BadRequest, "%s throttle: rate and burst cannot be negative", where)
+	}
+	if math.IsNaN(t.RateLimit) || math.IsInf(t.RateLimit, 0) {
+		return errorf(BadRequest, "%s throttle: the rate must be a finite number", where)
 	}
 	return nil
 }
