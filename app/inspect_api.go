@@ -32,6 +32,7 @@ type apiSettings struct {
 	stages   *fyne.Container
 	shown    []string             // stage names listed; implicit when the API defines none
 	implicit bool                 // the API defines no stage: "$default" is listed for it
+	base     string               // the API's URL the stage URLs were made from
 	sforms   map[string]*attrForm // each listed stage's form, by name
 	adder    *attrForm
 	box      *fyne.Container
@@ -118,16 +119,16 @@ func (s *apiSettings) load(api gateway.API) {
 	for i, st := range stages {
 		names[i] = st.Name
 	}
-	if implicit == s.implicit && slices.Equal(names, s.shown) {
+	base := s.ac.core.Gateway().URL(s.ac.name) // a new port moves every stage
+	if implicit == s.implicit && slices.Equal(names, s.shown) && base == s.base {
 		for _, st := range stages {
 			s.sforms[st.Name].load(stageValues(st))
 		}
 		return
 	}
-	s.shown, s.implicit = names, implicit
+	s.shown, s.implicit, s.base = names, implicit, base
 	s.sforms = map[string]*attrForm{}
 	s.stages.RemoveAll()
-	base := s.ac.core.Gateway().URL(s.ac.name)
 	for _, st := range stages {
 		s.stages.Add(s.stageRow(st, base, implicit))
 	}

@@ -2,10 +2,13 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -286,6 +289,24 @@ func TestAPIInspectorStages(t *testing.T) {
 	}
 	if got := callAPI(t, http.MethodGet, base+"/prod/env"); got.status != 404 {
 		t.Fatalf("GET /prod/env after removing the stage: %d %q", got.status, got.body)
+	}
+
+	// A new port moves the stage URLs.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	mustNil(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	mustNil(t, l.Close())
+	typeInto(v.form.field("Port"), strconv.Itoa(port))
+	test.Tap(v.form.save)
+	moved := fmt.Sprintf("http://127.0.0.1:%d", port)
+	var urls []string
+	for _, o := range test.LaidOutObjects(s.stages) {
+		if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "http://") {
+			urls = append(urls, l.Text)
+		}
+	}
+	if gw.URL("shop") != moved || !slices.Equal(urls, []string{moved + "/"}) {
+		t.Fatalf("stage URLs after moving to %s: %v", moved, urls)
 	}
 }
 
