@@ -214,25 +214,12 @@ func (s *apiSettings) checkNewStage(v string) error {
 	switch {
 	case v == "":
 		return errors.New("enter a stage name such as prod")
-	case v != gateway.DefaultStage && !validGatewayName(v, 128):
+	case !gateway.ValidStageName(v):
 		return errors.New(`must be "$default" or 1–128 letters, digits, '.', '_' or '-'`)
 	case slices.Contains(s.shown, v):
 		return fmt.Errorf("the API already has a stage %s", v)
 	}
 	return nil
-}
-
-// validGatewayName is the gateway's rule for API and stage names.
-func validGatewayName(s string, max int) bool {
-	if s == "" || len(s) > max {
-		return false
-	}
-	for _, r := range s {
-		if !(r == '_' || r == '-' || r == '.' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // stageOf is the stage a form describes.
@@ -424,7 +411,7 @@ func newCORSForm(s *apiSettings) *attrForm {
 		if strings.TrimSpace(v) == "" {
 			return nil
 		}
-		return intIn(0, 86400, "seconds")(v)
+		return intIn(0, gateway.MaxCORSMaxAge, "seconds")(v)
 	})
 	maxAge.input.(*widget.Entry).SetPlaceHolder("none")
 	creds := boolField("allowCredentials", "Credentials")
