@@ -62,7 +62,8 @@ func TestAPIInspectorCORSAndThrottle(t *testing.T) {
 	f := newInspectorFixture(t)
 	ctx := context.Background()
 	gw := f.c.Gateway()
-	_, err := gw.CreateAPI(ctx, gateway.API{Name: "shop", Routes: []gateway.Route{mockRoute("GET /ping", "pong"), mockRoute("GET /slow", "slow")}})
+	_, err := gw.CreateAPI(ctx, gateway.API{Name: "shop", Routes: []gateway.Route{mockRoute("GET /ping", "pong"), mockRoute("GET /slow", "slow")},
+		Tags: map[string]string{"team": "web"}})
 	mustNil(t, err)
 	v := f.selectRes(t, APIs, "shop").(*apiView)
 	cors := v.settings.cors
@@ -115,6 +116,9 @@ func TestAPIInspectorCORSAndThrottle(t *testing.T) {
 		AllowHeaders: []string{"content-type", "x-token"}, ExposeHeaders: []string{"x-total"}, MaxAge: 600, AllowCredentials: true}
 	if !reflect.DeepEqual(api.CORS, want) {
 		t.Fatalf("CORS after save: %+v", api.CORS)
+	}
+	if !reflect.DeepEqual(api.Tags, map[string]string{"team": "web"}) {
+		t.Fatalf("saving CORS changed the tags: %v", api.Tags)
 	}
 	if !cors.save.Disabled() || cors.status.Visible() {
 		t.Fatal("the saved CORS form still has something to save or a message")
@@ -342,7 +346,7 @@ func TestAPIInspectorLooks(t *testing.T) {
 	inspectorSections = nil
 	t.Cleanup(func() { inspectorSections = saved })
 	f := newInspectorFixture(t)
-	_, err := f.c.Gateway().CreateAPI(context.Background(), gateway.API{Name: "shop",
+	_, err := f.c.Gateway().CreateAPI(context.Background(), gateway.API{Name: "shop", Tags: map[string]string{"team": "web"},
 		Routes:   []gateway.Route{{Key: "GET /pets", Integration: gateway.Integration{Type: gateway.Mock}, Throttle: &gateway.Throttle{RateLimit: 50, BurstLimit: 20}}},
 		Throttle: &gateway.Throttle{RateLimit: 100, BurstLimit: 200},
 		CORS:     &gateway.CORS{AllowOrigins: []string{"https://app.example"}, AllowMethods: []string{"GET", "POST"}, MaxAge: 600},
