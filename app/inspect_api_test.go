@@ -312,6 +312,10 @@ func TestAPIInspectorStages(t *testing.T) {
 	if gw.URL("shop") != moved || !slices.Equal(urls, []string{moved + "/"}) {
 		t.Fatalf("stage URLs after moving to %s: %v", moved, urls)
 	}
+	if texts := f.texts(); strings.Contains(texts, base) || !strings.HasPrefix(texts, moved+"|") ||
+		!strings.Contains(texts, "curl -i "+moved+"/|") {
+		t.Fatalf("the API's URL and curl after moving to %s: %s", moved, texts)
+	}
 }
 
 // stageRemoveButton is the delete button on the row of stage name.

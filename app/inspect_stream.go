@@ -133,6 +133,9 @@ type apiView struct {
 	tags   *tagEditor
 	// settings are the API's throttle, CORS and stages (inspect_api.go).
 	settings *apiSettings
+	url      string          // the API's URL as urlRow and curl show it
+	urlRow   *fyne.Container // the URL with a copy button
+	curl     *fyne.Container // the curl snippet
 	box      *fyne.Container
 }
 
@@ -165,14 +168,14 @@ func newAPIView(ac actionContext) inspectView {
 	v.tags = newTagEditor(func() (map[string]string, error) { return gw.GetTags(ac.name) },
 		func(k, val string) error { return gw.TagResource(ctx, ac.name, map[string]string{k: val}) },
 		func(k string) error { return gw.UntagResource(ctx, ac.name, []string{k}) })
-	url := gw.URL(ac.name)
+	v.urlRow, v.curl = container.NewStack(), container.NewStack()
 	call := widget.NewButtonWithIcon("Call route", theme.MailSendIcon(), func() { showCallRouteDialog(ac, "") })
 	call.Importance = widget.HighImportance
 	v.settings = newAPISettings(ac)
-	v.box = container.NewVBox(container.New(layout.NewFormLayout(), infoKey("URL"), copyRow(url, ac.copyText),
+	v.box = container.NewVBox(container.New(layout.NewFormLayout(), infoKey("URL"), v.urlRow,
 		infoKey("ID"), copyRow(api.ID, ac.copyText)), call, v.facts,
 		sectionTitle("Attributes"), v.form.box, v.settings.box, sectionTitle("Routes"), v.routes, sectionTitle("New route"), v.adder.box,
-		sectionTitle("Tags"), v.tags.box, sectionTitle("Use it from code"), codeSnippet("curl -i "+url+"/", ac.copyText),
+		sectionTitle("Tags"), v.tags.box, sectionTitle("Use it from code"), v.curl,
 		deleteButton(ac, "API "+ac.name, func() error { return gw.DeleteAPI(ctx, ac.name) }))
 	v.show(api)
 	return v
@@ -220,6 +223,13 @@ func (v *apiView) show(api gateway.API) {
 	}
 	setFacts(v.facts, "Routes", strconv.Itoa(len(api.Routes)), "Listening", listening)
 	v.form.load(map[string]string{"Port": strconv.Itoa(api.Port)})
+	if url := v.ac.core.Gateway().URL(api.Name); url != v.url || len(v.urlRow.Objects) == 0 { // a new port moves it
+		v.url = url
+		v.urlRow.Objects = []fyne.CanvasObject{copyRow(url, v.ac.copyText)}
+		v.curl.Objects = []fyne.CanvasObject{codeSnippet("curl -i "+url+"/", v.ac.copyText)}
+		v.urlRow.Refresh()
+		v.curl.Refresh()
+	}
 	v.settings.load(api)
 	keys := make([]string, len(api.Routes))
 	for i, r := range api.Routes {
