@@ -131,7 +131,12 @@ type apiView struct {
 	rforms map[string]*attrForm // each route's form, by key
 	adder  *attrForm
 	tags   *tagEditor
-	box    *fyne.Container
+	// settings are the API's throttle, CORS and stages (inspect_api.go).
+	settings *apiSettings
+	url      string          // the API's URL as urlRow and curl show it
+	urlRow   *fyne.Container // the URL with a copy button
+	curl     *fyne.Container // the curl snippet
+	box      *fyne.Container
 }
 
 func newAPIView(ac actionContext) inspectView {
@@ -163,13 +168,14 @@ func newAPIView(ac actionContext) inspectView {
 	v.tags = newTagEditor(func() (map[string]string, error) { return gw.GetTags(ac.name) },
 		func(k, val string) error { return gw.TagResource(ctx, ac.name, map[string]string{k: val}) },
 		func(k string) error { return gw.UntagResource(ctx, ac.name, []string{k}) })
-	url := gw.URL(ac.name)
+	v.urlRow, v.curl = container.NewStack(), container.NewStack()
 	call := widget.NewButtonWithIcon("Call route", theme.MailSendIcon(), func() { showCallRouteDialog(ac, "") })
 	call.Importance = widget.HighImportance
-	v.box = container.NewVBox(container.New(layout.NewFormLayout(), infoKey("URL"), copyRow(url, ac.copyText),
+	v.settings = newAPISettings(ac)
+	v.box = container.NewVBox(container.New(layout.NewFormLayout(), infoKey("URL"), v.urlRow,
 		infoKey("ID"), copyRow(api.ID, ac.copyText)), call, v.facts,
-		sectionTitle("Attributes"), v.form.box, sectionTitle("Routes"), v.routes, sectionTitle("New route"), v.adder.box,
-		sectionTitle("Tags"), v.tags.box, sectionTitle("Use it from code"), codeSnippet("curl -i "+url+"/", ac.copyText),
+		sectionTitle("Attributes"), v.form.box, v.settings.box, sectionTitle("Routes"), v.routes, sectionTitle("New route"), v.adder.box,
+		sectionTitle("Tags"), v.tags.box, sectionTitle("Use it from code"), v.curl,
 		deleteButton(ac, "API "+ac.name, func() error { return gw.DeleteAPI(ctx, ac.name) }))
 	v.show(api)
 	return v
@@ -217,11 +223,22 @@ func (v *apiView) show(api gateway.API) {
 	}
 	setFacts(v.facts, "Routes", strconv.Itoa(len(api.Routes)), "Listening", listening)
 	v.form.load(map[string]string{"Port": strconv.Itoa(api.Port)})
+	if url := v.ac.core.Gateway().URL(api.Name); url != v.url || len(v.urlRow.Objects) == 0 { // a new port moves it
+		v.url = url
+		v.urlRow.Objects = []fyne.CanvasObject{copyRow(url, v.ac.copyText)}
+		v.curl.Objects = []fyne.CanvasObject{codeSnippet("curl -i "+url+"/", v.ac.copyText)}
+		v.urlRow.Refresh()
+		v.curl.Refresh()
+	}
+	v.settings.load(api)
 	keys := make([]string, len(api.Routes))
 	for i, r := range api.Routes {
 		keys[i] = r.Key
 	}
 	if strings.Join(keys, "\n") == strings.Join(v.keys, "\n") && len(keys) > 0 {
+		for _, r := range api.Routes {
+			v.rforms[r.Key].load(routeValues(r)) // fields being edited keep their text
+		}
 		return
 	}
 	v.keys = keys
@@ -236,10 +253,18 @@ func (v *apiView) show(api gateway.API) {
 	v.routes.Refresh()
 }
 
+// routeValues are a route form's fields as the core holds them.
+func routeValues(r gateway.Route) map[string]string {
+	rate, burst := throttleValues(r.Throttle)
+	return map[string]string{"type": string(r.Integration.Type), "target": r.Integration.Target,
+		"timeout": strconv.Itoa(r.Integration.TimeoutMS), "rateLimit": rate, "burstLimit": burst}
+}
+
 // routeRow is one route: its key, a form for its integration, Call and
 // Delete.
 func (v *apiView) routeRow(r gateway.Route) fyne.CanvasObject {
 	gw, ctx, ac := v.ac.core.Gateway(), context.Background(), v.ac
+	rate, burst := throttleFields("inherited", "inherited")
 	form := newAttrForm(func(ch map[string]string) error {
 		api, err := gw.API(ac.name)
 		if err != nil {
@@ -258,6 +283,13 @@ func (v *apiView) routeRow(r gateway.Route) fyne.CanvasObject {
 			if t, ok := ch["timeout"]; ok {
 				cur.Integration.TimeoutMS, _ = strconv.Atoi(t)
 			}
+			_, rch := ch[rate.key]
+			_, bch := ch[burst.key]
+			if rch || bch {
+				if err := routeThrottle(&cur, rate, burst); err != nil {
+					return err
+				}
+			}
 			_, err = gw.PutRoute(ctx, ac.name, cur)
 			return err
 		}
@@ -268,9 +300,9 @@ func (v *apiView) routeRow(r gateway.Route) fyne.CanvasObject {
 				return nil
 			}
 			return intIn(50, 30000, "ms")(s)
-		}))
-	form.load(map[string]string{"type": string(r.Integration.Type), "target": r.Integration.Target,
-		"timeout": strconv.Itoa(r.Integration.TimeoutMS)})
+		}), rate, burst)
+	pairFields(form, rate, burst)
+	form.load(routeValues(r))
 	v.rforms[r.Key] = form
 	call := widget.NewButtonWithIcon("", theme.MediaPlayIcon(), func() { showCallRouteDialog(ac, r.Key) })
 	del := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -159,6 +160,9 @@ func validateThrottle(where string, t *Throttle) *Error {
 	if t.RateLimit < 0 || t.BurstLimit < 0 {
 		return errorf(BadRequest, "%s throttle: rate and burst cannot be negative", where)
 	}
+	if math.IsNaN(t.RateLimit) || math.IsInf(t.RateLimit, 0) {
+		return errorf(BadRequest, "%s throttle: the rate must be a finite number", where)
+	}
 	return nil
 }
 
@@ -166,8 +170,8 @@ func validateCORS(c *CORS) *Error {
 	if c == nil {
 		return nil
 	}
-	if c.MaxAge < 0 || c.MaxAge > 86400 {
-		return errorf(BadRequest, "CORS maxAge must be 0–86400 seconds")
+	if c.MaxAge < 0 || c.MaxAge > MaxCORSMaxAge {
+		return errorf(BadRequest, "CORS maxAge must be 0–%d seconds", MaxCORSMaxAge)
 	}
 	if c.AllowCredentials && slices.Contains(c.AllowOrigins, "*") {
 		return errorf(BadRequest, "CORS: allowCredentials cannot be used with the origin \"*\"")
@@ -180,10 +184,14 @@ func validateCORS(c *CORS) *Error {
 	return nil
 }
 
+// ValidStageName tells whether name may name a stage: "$default", or 1–128
+// letters, digits, '.', '_' or '-'.
+func ValidStageName(name string) bool { return name == DefaultStage || validName(name, 128) }
+
 func validateStages(stages []Stage) *Error {
 	seen := map[string]bool{}
 	for _, s := range stages {
-		if s.Name != DefaultStage && !validName(s.Name, 128) {
+		if !ValidStageName(s.Name) {
 			return errorf(BadRequest, "stage name %q must be \"$default\" or 1–128 letters, digits, '.', '_' or '-'", s.Name)
 		}
 		if seen[s.Name] {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -123,6 +124,9 @@ func TestValidation(t *testing.T) {
 		{API{Name: "a", Routes: []Route{{Key: "GET /x", Integration: Integration{Type: Queue, Target: "q", Parameters: map[string]string{"MessageBody": "$nope.x"}}}}}, BadRequest, "expression"},
 		{API{Name: "a", Routes: []Route{{Key: "GET /x", Integration: mock(""), Cache: &CacheConfig{TTLSeconds: 0}}}}, BadRequest, "TTL"},
 		{API{Name: "a", Routes: []Route{{Key: "GET /x", Integration: mock(""), Throttle: &Throttle{RateLimit: -1}}}}, BadRequest, "negative"},
+		// A rate that is no number could not be stored (JSON has no NaN).
+		{API{Name: "a", Throttle: &Throttle{RateLimit: math.NaN(), BurstLimit: 1}}, BadRequest, "finite"},
+		{API{Name: "a", Stages: []Stage{{Name: "p", Throttle: &Throttle{RateLimit: math.Inf(1)}}}}, BadRequest, "finite"},
 		{API{Name: "a", CORS: &CORS{AllowOrigins: []string{"*"}, AllowCredentials: true}}, BadRequest, "allowCredentials"},
 		{API{Name: "a", Stages: []Stage{{Name: "p"}, {Name: "p"}}}, Conflict, "twice"},
 		{API{Name: "a", Port: 70000}, BadRequest, "port"},
