@@ -54,7 +54,15 @@ func Run(opts Options) error {
 	stopSignals := quitOnSignal(a)
 	m := NewMainWindow(a, c, srv.URL())
 	m.AttachListener(srv, opts.Credentials != "")
+	if opts.Demo {
+		m.files.openDemo()
+	}
+	stopDump := func() {}
+	if opts.StateDump != "" {
+		stopDump = m.dumpStateOnSignal(opts.StateDump)
+	}
 	m.Window().ShowAndRun()
+	stopDump()
 	stopSignals()
 	return cli.Stop(c, srv, shutdownGrace)
 }

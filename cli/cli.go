@@ -39,6 +39,11 @@ type Options struct {
 	// queue call rates, Kinesis per-shard throughput), off by default.
 	FIFOQuotas       bool
 	StreamThroughput bool
+	// GUI only: Demo opens the demo workspace with its traffic at start;
+	// StateDump is a file the window writes its state to on SIGUSR1 (for
+	// the real-window test).
+	Demo      bool
+	StateDump string
 }
 
 // GUI starts the desktop app with the given options; main supplies it so this
@@ -121,6 +126,8 @@ func runGUI(args []string, env Env) int {
 	var durability string
 	fs := newFlagSet("skyport", "skyport [flags]", "Open the Skyport desktop app with the core and its AWS endpoint in-process.")
 	coreFlags(fs, &o, &durability)
+	fs.BoolVar(&o.Demo, "demo", false, "open the demo workspace and drive its traffic, as File › Open demo does")
+	fs.StringVar(&o.StateDump, "state-dump", "", "on SIGUSR1, write what the window shows (nodes, edges, charts) as JSON to `file`")
 	if code, done := parse(fs, args, env); done {
 		return code
 	}
