@@ -34,9 +34,14 @@ func TestMain(m *testing.M) {
 // serveChild runs "skyport:DATA" (a durable core on DATA) or "ceiling" and
 // prints its URL; it exits when stdin closes.
 func serveChild(kind string) {
-	// SKYPORT_BENCH_SERVER_CPUPROFILE=FILE profiles the server child (the
-	// test's own -cpuprofile sees only the client).
-	if path := os.Getenv(childEnv + "_CPUPROFILE"); path != "" && kind != "ceiling" {
+	// SKYPORT_BENCH_SERVER_CPUPROFILE=FILE profiles the Skyport child and
+	// SKYPORT_BENCH_CEILING_CPUPROFILE=FILE the ceiling (the test's own
+	// -cpuprofile sees only the client).
+	profile := os.Getenv(childEnv + "_CPUPROFILE")
+	if kind == "ceiling" {
+		profile = os.Getenv("SKYPORT_BENCH_CEILING_CPUPROFILE")
+	}
+	if path := profile; path != "" {
 		if f, err := os.Create(path); err == nil {
 			if pprof.StartCPUProfile(f) == nil {
 				defer pprof.StopCPUProfile()
