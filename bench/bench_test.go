@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/skyport-dev/skyport/core"
+	"github.com/skyport-dev/skyport/core/store"
 	"github.com/skyport-dev/skyport/core/wire"
 )
 
@@ -58,7 +59,13 @@ func serveChild(kind string) {
 		go http.Serve(ln, Ceiling{})
 		url = "http://" + ln.Addr().String()
 	case strings.HasPrefix(kind, "skyport:"):
-		c, err := core.Open(core.Config{DataPath: strings.TrimPrefix(kind, "skyport:")})
+		// SKYPORT_BENCH_DURABILITY=relaxed measures the cost of the
+		// per-commit fsync (the targets are for full).
+		cfg := core.Config{DataPath: strings.TrimPrefix(kind, "skyport:")}
+		if os.Getenv("SKYPORT_BENCH_DURABILITY") == "relaxed" {
+			cfg.Durability = store.Relaxed
+		}
+		c, err := core.Open(cfg)
 		if err != nil {
 			panic(err)
 		}
