@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/skyport-dev/skyport/core"
+	"github.com/skyport-dev/skyport/core/store"
 	"github.com/skyport-dev/skyport/core/wire"
 )
 
@@ -34,9 +36,14 @@ func TestMain(m *testing.M) {
 // serveChild runs "skyport:DATA" (a durable core on DATA) or "ceiling" and
 // prints its URL; it exits when stdin closes.
 func serveChild(kind string) {
-	// SKYPORT_BENCH_SERVER_CPUPROFILE=FILE profiles the server child (the
-	// test's own -cpuprofile sees only the client).
-	if path := os.Getenv(childEnv + "_CPUPROFILE"); path != "" && kind != "ceiling" {
+	// SKYPORT_BENCH_SERVER_CPUPROFILE=FILE profiles the Skyport child and
+	// SKYPORT_BENCH_CEILING_CPUPROFILE=FILE the ceiling (the test's own
+	// -cpuprofile sees only the client).
+	profile := os.Getenv(childEnv + "_CPUPROFILE")
+	if kind == "ceiling" {
+		profile = os.Getenv("SKYPORT_BENCH_CEILING_CPUPROFILE")
+	}
+	if path := profile; path != "" {
 		if f, err := os.Create(path); err == nil {
 			if pprof.StartCPUProfile(f) == nil {
 				defer pprof.StopCPUProfile()
@@ -53,7 +60,13 @@ func serveChild(kind string) {
 		go http.Serve(ln, Ceiling{})
 		url = "http://" + ln.Addr().String()
 	case strings.HasPrefix(kind, "skyport:"):
-		c, err := core.Open(core.Config{DataPath: strings.TrimPrefix(kind, "skyport:")})
+		// SKYPORT_BENCH_DURABILITY=relaxed measures the cost of the
+		// per-commit fsync (the targets are for full).
+		cfg := core.Config{DataPath: strings.TrimPrefix(kind, "skyport:")}
+		if os.Getenv("SKYPORT_BENCH_DURABILITY") == "relaxed" {
+			cfg.Durability = store.Relaxed
+		}
+		c, err := core.Open(cfg)
 		if err != nil {
 			panic(err)
 		}
@@ -105,6 +118,34 @@ func (c *child) cpu() time.Duration {
 type measured struct {
 	res Result
 	cpu time.Duration
+	// Store writes and group commits during the run (Skyport only): how
+	// many writes share an fsync.
+	ops, commits float64
+}
+
+// storeCounters reads the store's write and commit totals from the child's
+// /metrics (zeros from the ceiling, which has none).
+func (c *child) storeCounters() (ops, commits float64) {
+	resp, err := http.Get(c.url + "/metrics")
+	if err != nil {
+		return 0, 0
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(raw), "\n") {
+		name, value, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		v, _ := strconv.ParseFloat(value, 64)
+		switch name {
+		case "skyport_store_ops_total":
+			ops = v
+		case "skyport_store_commits_total":
+			commits = v
+		}
+	}
+	return ops, commits
 }
 
 func measure(b *testing.B, c *child, name string, clients int, scenario func(*Runner, context.Context) Result) measured {
@@ -118,9 +159,13 @@ func measure(b *testing.B, c *child, name string, clients int, scenario func(*Ru
 			b.Fatal(err)
 		}
 	}
+	ops0, commits0 := c.storeCounters()
 	before := c.cpu()
 	res := scenario(r, ctx)
-	return measured{res: res, cpu: c.cpu() - before}
+	m := measured{res: res, cpu: c.cpu() - before}
+	ops1, commits1 := c.storeCounters()
+	m.ops, m.commits = ops1-ops0, commits1-commits0
+	return m
 }
 
 // BenchmarkSQSVersusCeiling measures Skyport (durable, full fsync) against
@@ -149,8 +194,8 @@ func BenchmarkSQSVersusCeiling(b *testing.B) {
 			b.ReportMetric(ratio, key+"-ratio")
 			cpuSky := float64(got.cpu) / float64(got.res.Calls) * 1000 / float64(time.Millisecond)
 			cpuRef := float64(ref.cpu) / float64(ref.res.Calls) * 1000 / float64(time.Millisecond)
-			b.Logf("%s\n  skyport: %s cpu/1000 calls=%.1fms\n  ceiling: %s cpu/1000 calls=%.1fms\n  ratio %.2f, cpu ratio %.2f",
-				key, got.res, cpuSky, ref.res, cpuRef, ratio, cpuSky/cpuRef)
+			b.Logf("%s\n  skyport: %s cpu/1000 calls=%.1fms writes/commit=%.1f\n  ceiling: %s cpu/1000 calls=%.1fms\n  ratio %.2f, cpu ratio %.2f",
+				key, got.res, cpuSky, got.ops/max(got.commits, 1), ref.res, cpuRef, ratio, cpuSky/cpuRef)
 			if s.name == "send" && s.clients == 16 {
 				b.ReportMetric(cpuSky/cpuRef, "send-cpu-ratio")
 			}
