@@ -45,6 +45,7 @@ type MainWindow struct {
 
 	do      func(func()) // runs a function on the UI thread: fyne.Do
 	bridge  *bridge
+	rolls   *time.Ticker // the bridge's traffic rollups
 	sampler *time.Ticker // feeds the nodes' sparklines; nil in tests
 
 	// Message traffic re-reads the queues at most every queueSyncEvery
@@ -79,6 +80,11 @@ func (m *MainWindow) startSampling(every time.Duration) {
 			select {
 			case <-m.sampler.C:
 				m.do(func() {
+					// Traffic the last sync came too early for, or that the
+					// bridge rolled up: the counts moved.
+					if m.bridge.takeQueueTraffic() || m.queuesDirty {
+						m.syncQueuesNow()
+					}
 					m.flow.sample(m.core.Queues().List())
 					m.banner.reconcile(m.core.StorageFault())
 				})
@@ -117,7 +123,8 @@ func newMainWindow(a fyne.App, c *core.Core, endpoint string, do func(func())) *
 
 	m.syncQueues() // queues restored from the store
 	m.syncServices()
-	m.bridge = startBridge(sub, maxLogLines, do, m.apply)
+	m.rolls = time.NewTicker(trafficRollup)
+	m.bridge = startBridge(sub, maxLogLines, m.rolls.C, do, m.apply)
 	return m
 }
 
@@ -211,6 +218,7 @@ func (m *MainWindow) closed() {
 		m.files.traffic = nil
 	}
 	m.bridge.stop()
+	m.rolls.Stop()
 	if m.copyDone != nil {
 		m.copyDone.Stop()
 	}
