@@ -57,7 +57,9 @@ func TestMessageFloodBecomesBoundedRollups(t *testing.T) {
 		bus.Publish(event.Event{Time: t0, Kind: event.ResourceChanged, Level: event.Info, Service: "core", Message: text})
 		total++
 		// The bridge took every earlier event before this one (one goroutine, one channel).
-		q.runUntil(t, "the marker", func() bool { return slices.ContainsFunc(l.lines(), func(s string) bool { return strings.HasSuffix(s, text) }) })
+		q.runUntil(t, "the marker", func() bool {
+			return slices.ContainsFunc(l.lines(), func(s string) bool { return strings.HasSuffix(s, text) })
+		})
 	}
 	roll := func(want uint64) {
 		rolls <- t0
@@ -77,7 +79,9 @@ func TestMessageFloodBecomesBoundedRollups(t *testing.T) {
 	total += 4
 	marker("after the quiet tick")
 
-	at := func(ms int) string { return t0.Add(time.Duration(ms) * time.Millisecond).Local().Format("15:04:05.000") }
+	at := func(ms int) string {
+		return t0.Add(time.Duration(ms) * time.Millisecond).Local().Format("15:04:05.000")
+	}
 	const news = " DEBUG topic    arn:aws:sns:us-east-1:000000000000:news"
 	shown := func(round, from int) []string { // a flood's round as it is
 		ms := from + 4*round
