@@ -13,7 +13,8 @@
 #
 # Output in OUTDIR: rss.tsv (minute, RSS, Go live heap after GC, Go runtime
 # total, C heap, all MiB; load average), heap-MIN.pb.gz
-# (minute 0 is before the load), bench.json, app.log. Compare two heaps with
+# (minute 0 is before the load), bench.json, app.log, and for the GUI a
+# screenshot at the end of the load (window.png, with ImageMagick's import). Compare two heaps with
 #   go tool pprof -top -sample_index=inuse_space -diff_base OUTDIR/heap-1.pb.gz OUTDIR/heap-3.pb.gz
 # Long-running and machine-dependent: a measurement, not part of the tests.
 set -uo pipefail
@@ -68,6 +69,7 @@ run() {
 		sleep 60
 		sample "$m"
 	done
+	[ "$MODE" = gui ] && command -v import >/dev/null && import -window root "$OUT/window.png"
 	wait $load
 	kill -TERM $app
 	for i in $(seq 1 60); do kill -0 $app 2>/dev/null || break; sleep 0.5; done
