@@ -180,11 +180,11 @@ func (t traffic) absorb(e event.Event) bool {
 	return true
 }
 
-// roll turns every tally with absorbed traffic into one event and starts
-// a new spell for it; a key without traffic since the last roll ends its
-// spell, so its next events go through as they are. It returns the rollups,
-// ordered by service, resource and kind, and how many core events they
-// stand for.
+// roll turns every tally with absorbed traffic into one event, and its
+// spell goes on (what follows is absorbed at once); a key without traffic
+// since the last roll ends its spell, so its next events go through as
+// they are. It returns the rollups, ordered by service, resource and kind,
+// and how many core events they stand for.
 func (t traffic) roll() ([]event.Event, uint64) {
 	var keys []trafficKey
 	for k, tl := range t {

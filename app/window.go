@@ -79,20 +79,23 @@ func (m *MainWindow) startSampling(every time.Duration) {
 		for {
 			select {
 			case <-m.sampler.C:
-				m.do(func() {
-					// Traffic the last sync came too early for, or that the
-					// bridge rolled up: the counts moved.
-					if m.bridge.takeQueueTraffic() || m.queuesDirty {
-						m.syncQueuesNow()
-					}
-					m.flow.sample(m.core.Queues().List())
-					m.banner.reconcile(m.core.StorageFault())
-				})
+				m.do(m.sampleTick)
 			case <-done:
 				return
 			}
 		}
 	}()
+}
+
+// sampleTick is one tick of the sampler, on the UI thread.
+func (m *MainWindow) sampleTick() {
+	// Traffic the last sync came too early for, or that the bridge rolled
+	// up: the counts moved.
+	if m.bridge.takeQueueTraffic() || m.queuesDirty {
+		m.syncQueuesNow()
+	}
+	m.flow.sample(m.core.Queues().List())
+	m.banner.reconcile(m.core.StorageFault())
 }
 
 // newMainWindow is NewMainWindow with do in place of fyne.Do for everything

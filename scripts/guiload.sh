@@ -12,9 +12,9 @@
 # prints the RSS series, the bench result and the load average.
 #
 # Output in OUTDIR: rss.tsv (minute, RSS, Go live heap after GC, Go runtime
-# total, C heap, all MiB; load average), heap-MIN.pb.gz
-# (minute 0 is before the load), bench.json, app.log, and for the GUI a
-# screenshot at the end of the load (window.png, with ImageMagick's import). Compare two heaps with
+# total, C heap, all MiB; load average), heap-MIN.pb.gz (minute 0 is before
+# the load), bench.json, app.log, and for the GUI a screenshot at the end
+# of the load (window.png, with ImageMagick's import). Compare two heaps with
 #   go tool pprof -top -sample_index=inuse_space -diff_base OUTDIR/heap-1.pb.gz OUTDIR/heap-3.pb.gz
 # Long-running and machine-dependent: a measurement, not part of the tests.
 set -uo pipefail
