@@ -163,12 +163,28 @@ func (l *activityLog) append(evs []event.Event) {
 		return
 	}
 	follow := l.atBottom()
+	if len(evs) > l.max { // the oldest would go at once
+		evs = evs[len(evs)-l.max:]
+	}
 	l.mu.Lock()
 	l.events = append(l.events, evs...)
 	if over := len(l.events) - l.max; over > 0 {
+		// The oldest shown lines go with the oldest events (all from
+		// before evs): filter only what leaves and what comes.
+		gone := 0
+		for _, e := range l.events[:over] {
+			if l.filter.keeps(e) {
+				gone++
+			}
+		}
+		l.shown = l.shown[:copy(l.shown, l.shown[gone:])]
 		l.events = l.events[:copy(l.events, l.events[over:])]
 	}
-	l.refilter()
+	for _, e := range evs {
+		if l.filter.keeps(e) {
+			l.shown = append(l.shown, e)
+		}
+	}
 	var fresh []string
 	for _, e := range evs {
 		if e.Service != "" && !l.services[e.Service] {

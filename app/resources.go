@@ -142,12 +142,20 @@ func (r *resourceTree) updateNode(uid widget.TreeNodeID, branch bool, o fyne.Can
 		return
 	}
 	if branch {
-		name.SetText(k.String())
+		setLabel(name, k.String())
 		setMuted(count, strconv.Itoa(len(r.names[k])))
 		return
 	}
-	name.SetText(n)
+	setLabel(name, n)
 	setMuted(count, r.details[k][n])
+}
+
+// setLabel changes l's text when it differs: every tree refresh updates
+// every visible row, and an unchanged label need not lay itself out again.
+func setLabel(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
+	}
 }
 
 // setDetails sets the leaves' badges of kind k (shown at the next set or Refresh).

@@ -45,6 +45,7 @@ type MainWindow struct {
 
 	do      func(func()) // runs a function on the UI thread: fyne.Do
 	bridge  *bridge
+	rolls   *time.Ticker // the bridge's traffic rollups
 	sampler *time.Ticker // feeds the nodes' sparklines; nil in tests
 
 	// Message traffic re-reads the queues at most every queueSyncEvery
@@ -79,15 +80,23 @@ func (m *MainWindow) startSampling(every time.Duration) {
 		for {
 			select {
 			case <-m.sampler.C:
-				m.do(func() {
-					m.flow.sample(m.core.Queues().List())
-					m.banner.reconcile(m.core.StorageFault())
-				})
+				m.do(m.sampleTick)
 			case <-done:
 				return
 			}
 		}
 	}()
+}
+
+// sampleTick is one tick of the sampler, on the UI thread.
+func (m *MainWindow) sampleTick() {
+	// Traffic the last sync came too early for, or that the bridge rolled
+	// up: the counts moved.
+	if m.bridge.takeQueueTraffic() || m.queuesDirty {
+		m.syncQueuesNow()
+	}
+	m.flow.sample(m.core.Queues().List())
+	m.banner.reconcile(m.core.StorageFault())
 }
 
 // newMainWindow is NewMainWindow with do in place of fyne.Do for everything
@@ -119,7 +128,8 @@ func newMainWindow(a fyne.App, c *core.Core, endpoint string, do func(func())) *
 
 	m.syncQueues() // queues restored from the store
 	m.syncServices()
-	m.bridge = startBridge(sub, maxLogLines, do, m.apply)
+	m.rolls = time.NewTicker(trafficRollup)
+	m.bridge = startBridge(sub, maxLogLines, m.rolls.C, do, m.apply)
 	return m
 }
 
@@ -213,6 +223,7 @@ func (m *MainWindow) closed() {
 		m.files.traffic = nil
 	}
 	m.bridge.stop()
+	m.rolls.Stop()
 	if m.copyDone != nil {
 		m.copyDone.Stop()
 	}

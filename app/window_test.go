@@ -278,7 +278,31 @@ func TestQueueSyncIsThrottledUnderTraffic(t *testing.T) {
 	}
 	m.queuesSynced = time.Now().Add(-queueSyncEvery)
 	m.apply([]event.Event{{Kind: event.MessageSent, Service: "queue", Resource: "busy"}})
-	if m.queuesDirty || m.resources.details[Queues]["busy"] == "0" {
+	if m.queuesDirty || m.resources.details[Queues]["busy"] != "1" {
 		t.Fatalf("traffic after %v did not sync: badge %q", queueSyncEvery, m.resources.details[Queues]["busy"])
+	}
+	// Traffic too early for a sync, or rolled up by the bridge, shows at
+	// the sampler's next tick; a tick without either does not re-read.
+	send := func() {
+		t.Helper()
+		if _, err := c.Queues().SendMessage(ctx, "busy", queue.SendInput{Body: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send()
+	m.apply([]event.Event{{Kind: event.MessageSent, Service: "queue", Resource: "busy"}})
+	m.sampleTick()
+	if m.queuesDirty || m.resources.details[Queues]["busy"] != "2" {
+		t.Fatalf("the tick after throttled traffic: badge %q", m.resources.details[Queues]["busy"])
+	}
+	send()
+	m.sampleTick()
+	if m.resources.details[Queues]["busy"] != "2" {
+		t.Fatalf("a tick without traffic re-read the queues: badge %q", m.resources.details[Queues]["busy"])
+	}
+	m.bridge.queueTraffic.Store(true)
+	m.sampleTick()
+	if m.resources.details[Queues]["busy"] != "3" || m.bridge.takeQueueTraffic() {
+		t.Fatalf("the tick after rolled-up traffic: badge %q", m.resources.details[Queues]["busy"])
 	}
 }

@@ -44,6 +44,9 @@ type Options struct {
 	// the real-window test).
 	Demo      bool
 	StateDump string
+	// Pprof, when set, is a loopback host:port serving Go's runtime
+	// profiles (net/http/pprof) for as long as the command runs.
+	Pprof string
 }
 
 // GUI starts the desktop app with the given options; main supplies it so this
@@ -119,6 +122,21 @@ func coreFlags(fs *flag.FlagSet, o *Options, durability *string) {
 	fs.BoolVar(&o.FIFOQuotas, "fifo-quotas", false, "FIFO queues enforce AWS's 300 calls/s per action (3,000 messages/s batched)")
 	fs.BoolVar(&o.StreamThroughput, "kinesis-throughput", false,
 		"streams enforce Kinesis's per-shard limits (1 MiB/s or 1,000 records/s in, 2 MiB/s out)")
+	fs.StringVar(&o.Pprof, "pprof", "", "loopback `host:port` serving Go runtime profiles at /debug/pprof/ (heap, CPU) for debugging")
+}
+
+// withPprof runs fn while the --pprof endpoint, if asked for, serves.
+func withPprof(fs *flag.FlagSet, o Options, env Env, fn func() int) int {
+	url, stop, err := startPprof(o.Pprof)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "%s: %v\n", prog(fs), err)
+		return ExitUsage
+	}
+	defer stop()
+	if url != "" {
+		fmt.Fprintf(env.Stderr, "%s: runtime profiles at %s\n", prog(fs), url)
+	}
+	return fn()
 }
 
 func runGUI(args []string, env Env) int {
@@ -138,11 +156,13 @@ func runGUI(args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "skyport: this build has no GUI; use 'skyport serve'")
 		return ExitUsage
 	}
-	if err := env.GUI(o); err != nil {
-		fmt.Fprintf(env.Stderr, "skyport: %v\n", err)
-		return statusFor(err)
-	}
-	return ExitOK
+	return withPprof(fs, o, env, func() int {
+		if err := env.GUI(o); err != nil {
+			fmt.Fprintf(env.Stderr, "skyport: %v\n", err)
+			return statusFor(err)
+		}
+		return ExitOK
+	})
 }
 
 func runServe(args []string, env Env) int {
@@ -156,11 +176,13 @@ func runServe(args []string, env Env) int {
 	if code, ok := finishOptions(fs, &o, durability, env); !ok {
 		return code
 	}
-	if err := serve(o, env); err != nil {
-		fmt.Fprintf(env.Stderr, "skyport serve: %v\n", err)
-		return statusFor(err)
-	}
-	return ExitOK
+	return withPprof(fs, o, env, func() int {
+		if err := serve(o, env); err != nil {
+			fmt.Fprintf(env.Stderr, "skyport serve: %v\n", err)
+			return statusFor(err)
+		}
+		return ExitOK
+	})
 }
 
 // finishOptions checks what the flags alone cannot.

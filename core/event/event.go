@@ -76,6 +76,11 @@ type Event struct {
 	Service  string // "core", "queue", "topic", …
 	Resource string // resource name or ARN, empty for core-wide events
 	Message  string
+	// Count is how many messages or records a message-traffic event covers
+	// (sent, received, deleted, published, delivered, put), 0 for every
+	// other event. Watchers that cannot show each such event, like the
+	// GUI's activity log under load, add them up by it.
+	Count int
 }
 
 // Publisher is what services need to report events.

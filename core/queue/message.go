@@ -125,7 +125,7 @@ func (s *Service) deleteHandles(ctx context.Context, q *queue, handles []string)
 		s.cache.Del(uint64(id))
 	}
 	add(q.met.deleted, len(ids))
-	s.emit(event.MessageDeleted, event.Debug, q.name, plural(len(ids), "message")+" deleted from "+q.name)
+	s.emitCount(event.MessageDeleted, event.Debug, q.name, plural(len(ids), "message")+" deleted from "+q.name, len(ids))
 	return errs
 }
 

@@ -455,7 +455,7 @@ func (s *Service) messages(q *queue, o *receiveOpts, got []taken, receivedAt int
 	}
 	add(q.met.received, len(out))
 	if len(out) > 0 {
-		s.emit(event.MessageReceived, event.Debug, q.name, plural(len(out), "message")+" received from "+q.name)
+		s.emitCount(event.MessageReceived, event.Debug, q.name, plural(len(out), "message")+" received from "+q.name, len(out))
 	}
 	return out, nil
 }

@@ -331,7 +331,7 @@ func (s *Service) storeMessages(ctx context.Context, q *queue, outs []*outgoing)
 	add(q.met.sent, n)
 	add(q.met.sentBytes, bytes)
 	if n > 0 {
-		s.emit(event.MessageSent, event.Debug, q.name, plural(n, "message")+" sent to "+q.name)
+		s.emitCount(event.MessageSent, event.Debug, q.name, plural(n, "message")+" sent to "+q.name, n)
 	}
 	return nil
 }

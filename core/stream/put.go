@@ -120,7 +120,7 @@ func (s *Service) put(ctx context.Context, name string, in []PutInput, batch boo
 	}
 	addCounter(st.met.records, stored)
 	addCounter(st.met.bytes, bytes)
-	s.publish(event.MessageSent, event.Debug, name, fmt.Sprintf("%d records put into %s", stored, name))
+	s.publishCount(event.MessageSent, event.Debug, name, fmt.Sprintf("%d records put into %s", stored, name), stored)
 	return res, nil
 }
 

@@ -266,10 +266,15 @@ func (s *Service) NameFromARN(arn string) (string, error) {
 }
 
 func (s *Service) publish(kind event.Kind, level event.Level, resource, msg string) {
+	s.publishCount(kind, level, resource, msg, 0)
+}
+
+// publishCount publishes a record-traffic event covering n records.
+func (s *Service) publishCount(kind event.Kind, level event.Level, resource, msg string, n int) {
 	if s.cfg.Events == nil {
 		return
 	}
-	s.cfg.Events.Publish(event.Event{Time: s.clock.Now(), Kind: kind, Level: level, Service: "stream", Resource: resource, Message: msg})
+	s.cfg.Events.Publish(event.Event{Time: s.clock.Now(), Kind: kind, Level: level, Service: "stream", Resource: resource, Message: msg, Count: n})
 }
 
 func internal(err error) *Error {

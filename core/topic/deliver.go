@@ -169,7 +169,7 @@ func (l *lane) run(d *delivery) {
 		if err == nil {
 			d.sub.delivered.Add(1)
 			d.msg.topic.delivered.Inc()
-			s.emit(event.MessageDelivered, event.Debug, d.sub.arn, "delivered "+d.msg.id+" to "+d.sub.endpoint)
+			s.emitCount(event.MessageDelivered, event.Debug, d.sub.arn, "delivered "+d.msg.id+" to "+d.sub.endpoint, 1)
 		}
 		s.finish(d)
 		l.done(d)

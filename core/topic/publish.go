@@ -351,7 +351,7 @@ func (s *Service) publish(ctx context.Context, t *topic, ins []PublishInput) ([]
 		for _, sub := range p.targets {
 			sub.lane.push(&delivery{msg: p.msg, sub: sub})
 		}
-		s.emit(event.MessagePublished, event.Debug, t.arn, fmt.Sprintf("published %s to %s (%d deliveries)", p.msg.id, t.name, len(p.targets)))
+		s.emitCount(event.MessagePublished, event.Debug, t.arn, fmt.Sprintf("published %s to %s (%d deliveries)", p.msg.id, t.name, len(p.targets)), 1)
 	}
 	return out, nil
 }

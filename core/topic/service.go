@@ -240,10 +240,15 @@ func (s *Service) write(ctx context.Context, fn func(tx *store.Tx) error) *Error
 
 // emit publishes an event when the service has a publisher.
 func (s *Service) emit(kind event.Kind, level event.Level, resource, msg string) {
+	s.emitCount(kind, level, resource, msg, 0)
+}
+
+// emitCount emits a message-traffic event covering n messages.
+func (s *Service) emitCount(kind event.Kind, level event.Level, resource, msg string, n int) {
 	if s.cfg.Events == nil {
 		return
 	}
-	s.cfg.Events.Publish(event.Event{Time: s.clock.Now(), Kind: kind, Level: level, Service: "topic", Resource: resource, Message: msg})
+	s.cfg.Events.Publish(event.Event{Time: s.clock.Now(), Kind: kind, Level: level, Service: "topic", Resource: resource, Message: msg, Count: n})
 }
 
 // newUUID returns a random version 4 UUID.
