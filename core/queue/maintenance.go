@@ -132,14 +132,7 @@ func (s *Service) expireMessages(q *queue, now int64) {
 		q.wake()
 		q.armTimer(now)
 		q.mu.Unlock()
-		err = s.st.Write(context.Background(), func(tx *store.Tx) error {
-			for _, id := range ids {
-				if _, err := tx.Exec(`DELETE FROM queue_messages WHERE id = ?`, id); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err = s.st.Write(context.Background(), func(tx *store.Tx) error { return deleteMessageRows(tx, ids) })
 		for _, id := range ids {
 			s.cache.Del(uint64(id))
 		}

@@ -113,14 +113,7 @@ func (s *Service) deleteHandles(ctx context.Context, q *queue, handles []string)
 	if len(ids) == 0 {
 		return errs
 	}
-	qerr := s.write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		for _, id := range ids {
-			if _, err := tx.Exec(`DELETE FROM queue_messages WHERE id = ?`, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	qerr := s.write(context.WithoutCancel(ctx), func(tx *store.Tx) error { return deleteMessageRows(tx, ids) })
 	if qerr != nil {
 		q.restoreDeleted(removed) // still stored: a retried delete must find them
 		for _, i := range which {
@@ -225,8 +218,18 @@ func (s *Service) changeVisibility(ctx context.Context, q *queue, handles []stri
 		return errs
 	}
 	qerr := s.write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		// A batch usually gives every entry the same timeout: one
+		// statement per distinct deadline.
+		byDeadline := map[int64][]int64{}
+		var order []int64
 		for _, u := range updates {
-			if _, err := tx.Exec(`UPDATE queue_messages SET visible_at = ? WHERE id = ?`, u.deadline, u.id); err != nil {
+			if _, ok := byDeadline[u.deadline]; !ok {
+				order = append(order, u.deadline)
+			}
+			byDeadline[u.deadline] = append(byDeadline[u.deadline], u.id)
+		}
+		for _, d := range order {
+			if err := setVisibleAt(tx, byDeadline[d], d); err != nil {
 				return err
 			}
 		}

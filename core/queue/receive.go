@@ -303,17 +303,11 @@ func (s *Service) persistReceive(ctx context.Context, q, dlq *queue, got []taken
 	staged := false
 	var kept []dlqMove
 	qerr := s.write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		for _, t := range got {
-			if _, err := tx.Exec(`UPDATE queue_messages SET receive_count = ?, visible_at = ?, `+
-				`first_receive_at = CASE WHEN first_receive_at = 0 THEN ? ELSE first_receive_at END WHERE id = ?`,
-				t.rc, deadline, now, t.id); err != nil {
-				return err
-			}
+		if err := markReceived(tx, got, deadline, now); err != nil {
+			return err
 		}
-		for _, id := range expired {
-			if _, err := tx.Exec(`DELETE FROM queue_messages WHERE id = ?`, id); err != nil {
-				return err
-			}
+		if err := deleteMessageRows(tx, expired); err != nil {
+			return err
 		}
 		if len(moves) == 0 {
 			return nil
@@ -423,14 +417,7 @@ func (q *queue) retryAttempt(o *receiveOpts, now int64) *attempt {
 // redeliver answers a retried receive with the messages of its attempt,
 // their visibility timeout restarted.
 func (s *Service) redeliver(ctx context.Context, q *queue, o *receiveOpts, a *attempt) ([]Message, *Error) {
-	qerr := s.write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		for _, id := range a.ids {
-			if _, err := tx.Exec(`UPDATE queue_messages SET visible_at = ? WHERE id = ?`, a.deadline, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	qerr := s.write(context.WithoutCancel(ctx), func(tx *store.Tx) error { return setVisibleAt(tx, a.ids, a.deadline) })
 	if qerr != nil {
 		return nil, qerr
 	}

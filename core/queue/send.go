@@ -31,7 +31,7 @@ type outgoing struct {
 }
 
 const insertMessageSQL = `INSERT INTO queue_messages(queue_id, message_id, body, attributes, trace_header, group_id, dedup_id, sent_at, visible_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+VALUES (?,?,?,?,?,?,?,?,?)`
 
 // traceHeader is the only message system attribute a sender may set.
 const traceHeader = "AWSTraceHeader"
@@ -259,6 +259,17 @@ func (s *Service) storeMessages(ctx context.Context, q *queue, outs []*outgoing)
 			return errNoQueue()
 		}
 		now := s.nowMS()
+		if !q.fifo && len(outs) > 1 {
+			if err := insertMessageRows(tx, q.id, outs, now); err != nil {
+				return err
+			}
+			for _, o := range outs {
+				st.items = append(st.items, pendingInsert{id: o.id, sentAt: now, visibleAt: now + o.delayMS, group: o.group})
+			}
+			q.stageInsert(st)
+			staged = true
+			return nil
+		}
 		for _, o := range outs {
 			if q.fifo {
 				if dup := q.findDup(o.dedupKey, now); dup != nil {
