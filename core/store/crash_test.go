@@ -2,7 +2,6 @@ package store
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -30,7 +28,7 @@ func crashMigrations() []Migration {
 	return append(slices.Clone(migrations), Migration{
 		Version: len(migrations) + 1,
 		Name:    "crash ids",
-		SQL:     `CREATE TABLE crash (id TEXT PRIMARY KEY, pad BLOB) WITHOUT ROWID`,
+		SQL:     `CREATE TABLE crash (id TEXT PRIMARY KEY) WITHOUT ROWID`,
 	})
 }
 
@@ -51,11 +49,10 @@ func TestCrash(t *testing.T) {
 		t.Skip("crash test skipped in short mode")
 	}
 	path := filepath.Join(t.TempDir(), "crash.db")
-	total, checkpoints := 0, 0
+	total := 0
 	for round := range 3 {
-		acked, ckpts := crashRound(t, path, round)
+		acked := crashRound(t, path, round)
 		total += len(acked)
-		checkpoints += ckpts
 		s, err := openWith(Config{Path: path}, crashMigrations())
 		if err != nil {
 			t.Fatalf("round %d: reopen after kill: %v", round, err)
@@ -67,20 +64,16 @@ func TestCrash(t *testing.T) {
 		if len(missing) > 0 {
 			t.Fatalf("round %d: %d acknowledged ids lost, e.g. %v", round, len(missing), missing[:min(5, len(missing))])
 		}
-		t.Logf("round %d: %d acknowledged ids all present (%d rows in total); %d background checkpoints before the kill",
-			round, len(acked), rows, ckpts)
+		t.Logf("round %d: %d acknowledged ids all present (%d rows in total)", round, len(acked), rows)
 		if rows < total {
 			t.Fatalf("round %d: %d rows, fewer than %d acknowledged", round, rows, total)
 		}
 	}
-	if checkpoints == 0 {
-		t.Error("no background checkpoint ran in any round: the kills did not hit a checkpointing store")
-	}
 }
 
 // crashRound runs one child, kills it after a while and returns the ids it
-// printed as acknowledged and the background checkpoints it reported.
-func crashRound(t *testing.T, path string, round int) ([]string, int) {
+// printed as acknowledged.
+func crashRound(t *testing.T, path string, round int) []string {
 	cmd := child("TestCrashChild", crashChildEnv+"="+path, fmt.Sprintf("%s=r%d", crashRoundEnv, round))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -90,7 +83,6 @@ func crashRound(t *testing.T, path string, round int) ([]string, int) {
 		t.Fatal(err)
 	}
 	var acked []string
-	var ckpts int
 	var mu sync.Mutex
 	readDone := make(chan struct{})
 	go func() { // read continuously so the child never blocks on the pipe
@@ -101,17 +93,10 @@ func crashRound(t *testing.T, path string, round int) ([]string, int) {
 			if err != nil {
 				return // a last line without '\n' is incomplete: ignored
 			}
-			line = strings.TrimSuffix(line, "\n")
-			if id, ok := strings.CutPrefix(line, "ack "); ok {
+			if id, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "ack "); ok {
 				mu.Lock()
 				acked = append(acked, id)
 				mu.Unlock()
-			} else if n, ok := strings.CutPrefix(line, "checkpoints "); ok {
-				if v, err := strconv.Atoi(n); err == nil {
-					mu.Lock()
-					ckpts = max(ckpts, v)
-					mu.Unlock()
-				}
 			}
 		}
 	}()
@@ -124,7 +109,7 @@ func crashRound(t *testing.T, path string, round int) ([]string, int) {
 	if len(acked) == 0 {
 		t.Fatalf("round %d: the child acknowledged nothing", round)
 	}
-	return acked, ckpts
+	return acked
 }
 
 // waitAcked waits for at least min, until at least n ids, or at most max.
@@ -163,10 +148,7 @@ func missingIDs(t *testing.T, s *Store, ids []string) []string {
 }
 
 // TestCrashChild is the child of TestCrash: 16 goroutines insert unique ids
-// and print each one after its Write returned nil, until killed. Each row
-// carries a 6 KB pad, so that the log fills quickly enough for background
-// checkpoints (and the writer's own) to run before the kill; the first
-// goroutine prints the number of background checkpoints as it grows. It does
+// and print each one after its Write returned nil, until killed. It does
 // nothing unless SKYPORT_STORE_CRASH_CHILD is set.
 func TestCrashChild(t *testing.T) {
 	path := os.Getenv(crashChildEnv)
@@ -179,8 +161,6 @@ func TestCrashChild(t *testing.T) {
 		os.Exit(2)
 	}
 	prefix := os.Getenv(crashRoundEnv)
-	pad := bytes.Repeat([]byte{'p'}, 6000)
-	var ckpts uint64
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for g := range 16 {
@@ -188,7 +168,7 @@ func TestCrashChild(t *testing.T) {
 			for i := 0; ; i++ {
 				id := fmt.Sprintf("%s-%d-%d", prefix, g, i)
 				err := s.Write(context.Background(), func(tx *Tx) error {
-					_, err := tx.Exec(`INSERT INTO crash(id, pad) VALUES (?, ?)`, id, pad)
+					_, err := tx.Exec(`INSERT INTO crash(id) VALUES (?)`, id)
 					return err
 				})
 				if err != nil {
@@ -197,10 +177,6 @@ func TestCrashChild(t *testing.T) {
 				}
 				mu.Lock()
 				_, err = io.WriteString(os.Stdout, "ack "+id+"\n") // unbuffered: one write per line
-				if n := s.Stats().Checkpoints; g == 0 && n > ckpts && err == nil {
-					ckpts = n
-					_, err = fmt.Fprintf(os.Stdout, "checkpoints %d\n", n)
-				}
 				mu.Unlock()
 				if err != nil {
 					os.Exit(4)

@@ -40,7 +40,6 @@ type opener struct {
 	wdb      *sql.DB
 	conn     *sql.Conn
 	rdb      *sql.DB
-	ckpt     *checkpointer
 }
 
 // openWith is Open with an explicit migration list (tests add their own).
@@ -99,9 +98,6 @@ func (o *opener) open() (*Store, error) {
 	}
 	o.syncDir()
 	if err := o.openReader(); err != nil {
-		return nil, err
-	}
-	if err := o.startCheckpointer(); err != nil {
 		return nil, err
 	}
 	return o.start(version)
@@ -311,25 +307,6 @@ func (o *opener) openReader() error {
 	return nil
 }
 
-// startCheckpointer moves the writer's automatic checkpoint to
-// writerCheckpointFrames and starts the background checkpointer (see
-// checkpoint.go). A memory database has no log to checkpoint.
-func (o *opener) startCheckpointer() error {
-	if o.cfg.Memory {
-		return nil
-	}
-	q := fmt.Sprintf("PRAGMA wal_autocheckpoint=%d", writerCheckpointFrames)
-	if _, err := o.conn.ExecContext(context.Background(), q); err != nil {
-		return o.classify("set the automatic checkpoint", err)
-	}
-	c, err := openCheckpointer(o.path, o.writeDSN)
-	if err != nil {
-		return err
-	}
-	o.ckpt = c
-	return nil
-}
-
 // start builds the Store and starts its writer goroutine.
 func (o *opener) start(version int) (*Store, error) {
 	doneTx, err := o.endedTx()
@@ -344,7 +321,7 @@ func (o *opener) start(version int) (*Store, error) {
 		queue: s.ops, recycle: s.recycle, maxBatch: o.cfg.MaxBatch,
 		checkpoint: !o.cfg.Memory, doneTx: doneTx,
 		stmts: make(map[string]*sql.Stmt), exited: make(chan struct{}),
-		faults: o.cfg.Faults, health: o.cfg.Health, ckpt: o.ckpt,
+		faults: o.cfg.Faults, health: o.cfg.Health,
 	}
 	if err := s.w.prepareControl(); err != nil {
 		return nil, err
@@ -379,9 +356,6 @@ func (o *opener) classify(step string, err error) error {
 
 // cleanup releases whatever a failed Open acquired, the lock last.
 func (o *opener) cleanup() {
-	if o.ckpt != nil {
-		_ = o.ckpt.stop()
-	}
 	if o.rdb != nil {
 		_ = o.rdb.Close()
 	}

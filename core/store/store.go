@@ -101,7 +101,6 @@ type Stats struct {
 	Ops          uint64 // writes run
 	Failed       uint64 // writes that returned an error to their caller
 	MaxBatchSeen int    // largest number of writes in one transaction
-	Checkpoints  uint64 // background checkpoints run (checkpoint.go); 0 for a memory store
 }
 
 // AverageBatch returns Ops/Commits, the mean number of writes per

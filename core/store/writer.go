@@ -60,8 +60,6 @@ type writer struct {
 	faults     *Faults               // injected failures (nil: none)
 	health     func(error)           // Config.Health
 	fault      atomic.Pointer[error] // set while transactions fail for storage faults
-	ckpt       *checkpointer         // background checkpoints (nil: a memory database)
-	ckptFrames int                   // framesWritten when ckpt was last signalled
 	counters
 }
 
@@ -191,7 +189,6 @@ func (w *writer) runBatch() {
 		return
 	}
 	w.ack()
-	w.committed()
 }
 
 // wrap describes a failed control statement, as ErrUnavailable when the
@@ -332,7 +329,6 @@ func (w *writer) stats() Stats {
 		Ops:          w.ops.Load(),
 		Failed:       w.failed.Load(),
 		MaxBatchSeen: int(w.maxSeen.Load()),
-		Checkpoints:  w.ckpt.count(),
 	}
 }
 
@@ -379,9 +375,6 @@ func (w *writer) close() error {
 		return nil
 	})
 	var errs []error
-	if w.ckpt != nil {
-		errs = append(errs, w.ckpt.stop())
-	}
 	if w.checkpoint {
 		_, err := w.conn.ExecContext(w.ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 		errs = append(errs, err)
