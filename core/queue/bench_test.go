@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,6 +59,7 @@ func parallel(b *testing.B, clients int, op func(ctx context.Context) (int, erro
 	var next, msgs atomic.Int64
 	var wg sync.WaitGroup
 	b.ResetTimer()
+	stopProfile := startLoopProfile(b)
 	start, cpu0 := time.Now(), cpuTime()
 	for range clients {
 		wg.Go(func() {
@@ -73,6 +75,7 @@ func parallel(b *testing.B, clients int, op func(ctx context.Context) (int, erro
 	}
 	wg.Wait()
 	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	stopProfile()
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "calls/s")
 	// CPU time per call is the work done, whatever else the machine runs.
@@ -185,6 +188,35 @@ func BenchmarkReceiveWithStored(b *testing.B) {
 				b.Fatalf("the queue shrank to %d visible + %d in flight", c.Visible, c.InFlight)
 			}
 		})
+	}
+}
+
+// loopProfileFlag names a folder where parallel writes one CPU profile of
+// its measured loop per benchmark run (the fill before it is left out, unlike
+// -cpuprofile), named after the benchmark and b.N.
+var loopProfileFlag = flag.String("loopprofile", "", "folder for CPU profiles of the measured loops only")
+
+// startLoopProfile starts the -loopprofile CPU profile of this run and
+// returns what stops it. Runs with b.N == 1 (the framework's probe) are not
+// profiled.
+func startLoopProfile(b *testing.B) func() {
+	if *loopProfileFlag == "" || b.N == 1 {
+		return func() {}
+	}
+	name := strings.NewReplacer("/", "_", "=", "-").Replace(b.Name()) + "-" + strconv.Itoa(b.N) + ".pprof"
+	f, err := os.Create(filepath.Join(*loopProfileFlag, name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Error(err)
+		}
 	}
 }
 
