@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/skyport-dev/skyport/core"
 	"github.com/skyport-dev/skyport/core/function"
 	"github.com/skyport-dev/skyport/core/gateway"
 	"github.com/skyport-dev/skyport/core/machine"
@@ -175,13 +176,7 @@ func TestUndoingADeleteRestoresFunctionAndAPITags(t *testing.T) {
 	_, err := c.Gateway().CreateAPI(ctx, gateway.API{Name: "shop", Tags: tags})
 	mustNil(t, err)
 	for _, id := range []string{"function/resize", "api/shop"} {
-		q.runUntil(t, id+" on the canvas", func() bool { _, ok := m.flow.canvas.Node(id); return ok })
-		m.flow.canvas.Select([]string{id}, nil)
-		m.flow.canvas.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
-		if m.flow.confirm == nil {
-			t.Fatalf("deleting %s did not ask", id)
-		}
-		m.flow.confirm.Confirm()
+		deleteOnCanvas(t, c, m, q, id)
 	}
 	if _, err := c.Functions().GetFunction("resize"); err == nil {
 		t.Fatal("the function survived its delete")
@@ -214,14 +209,7 @@ func TestUndoingADeleteRestoresTagsOfEveryKind(t *testing.T) {
 	mustNil(t, err)
 	ids := []string{"queue/jobs", "topic/news", "stream/clicks", "state-machine/flow"}
 	for _, id := range ids {
-		q.runUntil(t, id+" on the canvas", func() bool { _, ok := m.flow.canvas.Node(id); return ok })
-		m.flow.canvas.Select([]string{id}, nil)
-		m.flow.canvas.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
-		if m.flow.confirm == nil {
-			t.Fatalf("deleting %s did not ask", id)
-		}
-		m.flow.confirm.Confirm()
-		q.runUntil(t, id+" gone", func() bool { return !resourceExists(c, id) })
+		deleteOnCanvas(t, c, m, q, id)
 	}
 	for range ids {
 		m.flow.canvas.Undo()
@@ -243,4 +231,18 @@ func TestUndoingADeleteRestoresTagsOfEveryKind(t *testing.T) {
 	if !ok || !maps.Equal(sm.Tags, tags) {
 		t.Fatalf("state machine tags after undo: %v (found %v)", sm.Tags, ok)
 	}
+}
+
+// deleteOnCanvas selects a node, presses Delete, confirms, and waits until
+// its resource is gone from the core.
+func deleteOnCanvas(t *testing.T, c *core.Core, m *MainWindow, q uiQueue, id string) {
+	t.Helper()
+	q.runUntil(t, id+" on the canvas", func() bool { _, ok := m.flow.canvas.Node(id); return ok })
+	m.flow.canvas.Select([]string{id}, nil)
+	m.flow.canvas.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	if m.flow.confirm == nil {
+		t.Fatalf("deleting %s did not ask", id)
+	}
+	m.flow.confirm.Confirm()
+	q.runUntil(t, id+" gone", func() bool { return !resourceExists(c, id) })
 }

@@ -66,6 +66,7 @@ package function
 
 import (
 	"encoding/json"
+	"github.com/skyport-dev/skyport/core/internal/tagcheck"
 	"time"
 )
 
@@ -90,9 +91,9 @@ const (
 	MaxConcurrency    = 1000 // account default concurrency
 	MaxNameLength     = 64
 	MaxFunctionErrLen = 4096
-	MaxTags           = 50  // tags per function
-	MaxTagKeyLength   = 128 // characters
-	MaxTagValueLength = 256 // characters
+	MaxTags           = tagcheck.MaxTags        // tags per function
+	MaxTagKeyLength   = tagcheck.MaxKeyLength   // characters
+	MaxTagValueLength = tagcheck.MaxValueLength // characters
 )
 
 // Definition is a function as the user defines it.

@@ -3,29 +3,24 @@ package function
 import (
 	"context"
 	"maps"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/internal/tagcheck"
 )
 
 // validateTags checks a function's tags as Lambda does: at most MaxTags,
 // keys of 1–128 characters that do not start with "aws:" (in any case),
 // values of at most 256 characters.
 func validateTags(tags map[string]string) error {
-	if len(tags) > MaxTags {
-		return errorf(InvalidParameterValue, "Number of tags exceeds resource tag limit: a function has at most %d tags.", MaxTags)
-	}
-	for k, v := range tags {
-		if n := utf8.RuneCountInString(k); n == 0 || n > MaxTagKeyLength {
-			return errorf(InvalidParameterValue, "1 validation error detected: Value '%s' at 'tags' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to %d, Member must have length greater than or equal to 1]", k, MaxTagKeyLength)
-		}
-		if strings.HasPrefix(strings.ToLower(k), "aws:") {
-			return errorf(InvalidParameterValue, "Invalid tag key %s: tag keys cannot start with 'aws:' (case insensitive).", k)
-		}
-		if utf8.RuneCountInString(v) > MaxTagValueLength {
-			return errorf(InvalidParameterValue, "1 validation error detected: Value for tag '%s' at 'tags' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to %d]", k, MaxTagValueLength)
-		}
+	switch problem, k := tagcheck.Check(tags); problem {
+	case tagcheck.TooMany:
+		return errorf(InvalidParameterValue, "Number of tags exceeds resource tag limit: a function has at most %d tags.", tagcheck.MaxTags)
+	case tagcheck.KeyLength:
+		return errorf(InvalidParameterValue, "1 validation error detected: Value '%s' at 'tags' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to %d, Member must have length greater than or equal to 1]", k, tagcheck.MaxKeyLength)
+	case tagcheck.ReservedKey:
+		return errorf(InvalidParameterValue, "Invalid tag key %s: tag keys cannot start with 'aws:' (case insensitive).", k)
+	case tagcheck.ValueLength:
+		return errorf(InvalidParameterValue, "1 validation error detected: Value for tag '%s' at 'tags' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to %d]", k, tagcheck.MaxValueLength)
 	}
 	return nil
 }
@@ -58,11 +53,7 @@ func (s *Service) ListTags(resource string) (map[string]string, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := maps.Clone(f.def.Tags)
-	if out == nil {
-		out = map[string]string{}
-	}
-	return out, nil
+	return tagcheck.Copy(f.def.Tags), nil
 }
 
 // changeTags applies change to a copy of the function's tags, checks the

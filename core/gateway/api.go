@@ -12,6 +12,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"github.com/skyport-dev/skyport/core/internal/tagcheck"
 	"time"
 )
 
@@ -62,11 +63,11 @@ const (
 	DefaultTimeout         = 30 * time.Second // integration timeout
 	MinTimeout             = 50 * time.Millisecond
 	MaxTimeout             = 30 * time.Second
-	DefaultBasePort        = 8080  // first port tried for an API without one
-	MaxTags                = 50    // tags per API
-	MaxTagKeyLength        = 128   // characters
-	MaxTagValueLength      = 256   // characters
-	MaxCORSMaxAge          = 86400 // seconds a browser may cache a preflight answer
+	DefaultBasePort        = 8080                    // first port tried for an API without one
+	MaxTags                = tagcheck.MaxTags        // tags per API
+	MaxTagKeyLength        = tagcheck.MaxKeyLength   // characters
+	MaxTagValueLength      = tagcheck.MaxValueLength // characters
+	MaxCORSMaxAge          = 86400                   // seconds a browser may cache a preflight answer
 	maxRoutes              = 300
 	maxCacheTTL            = 3600 * time.Second
 	defaultCacheBytes      = 64 << 20

@@ -4,10 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/skyport-dev/skyport/core/event"
+	"github.com/skyport-dev/skyport/core/internal/tagcheck"
 	"github.com/skyport-dev/skyport/core/store"
 )
 
@@ -15,19 +14,15 @@ import (
 // keys of 1–128 characters that do not start with "aws:" (in any case),
 // values of at most 256 characters.
 func validateTags(tags map[string]string) *Error {
-	if len(tags) > MaxTags {
-		return errorf(BadRequest, "Too many tags: a resource can have at most %d tags", MaxTags)
-	}
-	for k, v := range tags {
-		if n := utf8.RuneCountInString(k); n == 0 || n > MaxTagKeyLength {
-			return errorf(BadRequest, "Invalid tag key %q: a tag key has 1 to %d characters", k, MaxTagKeyLength)
-		}
-		if strings.HasPrefix(strings.ToLower(k), "aws:") {
-			return errorf(BadRequest, "Invalid tag key. Tag keys cannot start with 'aws:' (case insensitive)")
-		}
-		if utf8.RuneCountInString(v) > MaxTagValueLength {
-			return errorf(BadRequest, "Invalid tag value for key %q: a tag value has at most %d characters", k, MaxTagValueLength)
-		}
+	switch problem, k := tagcheck.Check(tags); problem {
+	case tagcheck.TooMany:
+		return errorf(BadRequest, "Too many tags: a resource can have at most %d tags", tagcheck.MaxTags)
+	case tagcheck.KeyLength:
+		return errorf(BadRequest, "Invalid tag key %q: a tag key has 1 to %d characters", k, tagcheck.MaxKeyLength)
+	case tagcheck.ReservedKey:
+		return errorf(BadRequest, "Invalid tag key. Tag keys cannot start with 'aws:' (case insensitive)")
+	case tagcheck.ValueLength:
+		return errorf(BadRequest, "Invalid tag value for key %q: a tag value has at most %d characters", k, tagcheck.MaxValueLength)
 	}
 	return nil
 }
@@ -57,11 +52,7 @@ func (s *Service) GetTags(api string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := maps.Clone(st.cur.Load().spec.Tags)
-	if out == nil {
-		out = map[string]string{}
-	}
-	return out, nil
+	return tagcheck.Copy(st.cur.Load().spec.Tags), nil
 }
 
 // changeTags stores the API's definition with changed tags. Routes,
