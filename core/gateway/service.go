@@ -280,11 +280,7 @@ func (s *Service) UpdateAPI(ctx context.Context, a API) (APIInfo, error) {
 		}
 	}
 	now := s.clock.Now()
-	spec, _ := json.Marshal(a)
-	if e := s.write(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(`UPDATE gateway_apis SET spec = ?, modified_at = ? WHERE name = ?`, string(spec), now.UnixMilli(), a.Name)
-		return err
-	}); e != nil {
+	if e := s.storeSpec(ctx, a, now); e != nil {
 		if lis != nil {
 			_ = lis.stop()
 		}

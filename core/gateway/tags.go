@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"time"
 
 	"github.com/skyport-dev/skyport/core/event"
 	"github.com/skyport-dev/skyport/core/internal/tagcheck"
@@ -78,11 +79,7 @@ func (s *Service) changeTags(ctx context.Context, api string, change func(map[st
 		a.Tags = nil
 	}
 	now := s.clock.Now()
-	spec, _ := json.Marshal(a)
-	if e := s.write(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(`UPDATE gateway_apis SET spec = ?, modified_at = ? WHERE name = ?`, string(spec), now.UnixMilli(), a.Name)
-		return err
-	}); e != nil {
+	if e := s.storeSpec(ctx, a, now); e != nil {
 		return e
 	}
 	next := *cur
@@ -93,4 +90,13 @@ func (s *Service) changeTags(ctx context.Context, api string, change func(map[st
 	s.mu.Unlock()
 	s.emit(event.ResourceChanged, event.Debug, a.Name, "changed tags of API "+a.Name)
 	return nil
+}
+
+// storeSpec writes an existing API's changed definition.
+func (s *Service) storeSpec(ctx context.Context, a API, now time.Time) *Error {
+	spec, _ := json.Marshal(a)
+	return s.write(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(`UPDATE gateway_apis SET spec = ?, modified_at = ? WHERE name = ?`, string(spec), now.UnixMilli(), a.Name)
+		return err
+	})
 }
