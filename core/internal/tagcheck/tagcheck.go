@@ -22,11 +22,11 @@ const (
 type Problem int
 
 const (
-	OK           Problem = iota
-	TooMany              // more than MaxTags
-	KeyLength            // a key of 0 or more than MaxKeyLength characters
-	ReservedKey          // a key starting with "aws:", in any case
-	ValueLength          // a value of more than MaxValueLength characters
+	OK          Problem = iota
+	TooMany             // more than MaxTags
+	KeyLength           // a key of 0 or more than MaxKeyLength characters
+	ReservedKey         // a key starting with "aws:", in any case
+	ValueLength         // a value of more than MaxValueLength characters
 )
 
 // Check returns the first problem of tags and the key it concerns ("" for
