@@ -134,8 +134,11 @@ func Open(cfg Config) (*Core, error) {
 		metrics: metrics.NewRegistry(),
 		started: time.Now(),
 	}
+	commitTime := c.metrics.Histogram("skyport_store_commit_seconds",
+		"Time one group commit took: the WAL write and its fdatasync (with full durability), and a checkpoint when one ran.", nil)
 	st, err := store.Open(store.Config{Path: cfg.DataPath, Memory: cfg.Memory, Durability: cfg.Durability,
-		Faults: cfg.StoreFaults, Health: c.storageHealth})
+		Faults: cfg.StoreFaults, Health: c.storageHealth,
+		OnCommit: func(took time.Duration, _ int) { commitTime.ObserveDuration(took) }})
 	if err != nil {
 		return nil, err
 	}

@@ -321,7 +321,7 @@ func (o *opener) start(version int) (*Store, error) {
 		queue: s.ops, recycle: s.recycle, maxBatch: o.cfg.MaxBatch,
 		checkpoint: !o.cfg.Memory, doneTx: doneTx,
 		stmts: make(map[string]*sql.Stmt), exited: make(chan struct{}),
-		faults: o.cfg.Faults, health: o.cfg.Health,
+		faults: o.cfg.Faults, health: o.cfg.Health, onCommit: o.cfg.OnCommit,
 	}
 	if err := s.w.prepareControl(); err != nil {
 		return nil, err

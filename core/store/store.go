@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Durability says how hard a commit waits for the disk.
@@ -81,6 +82,11 @@ type Config struct {
 	Health func(fault error)
 	// Faults, when set, lets a test (or a chaos run) make commits fail.
 	Faults *Faults
+	// OnCommit, when set, is told on the writer goroutine how long each
+	// successful COMMIT took (with full durability, mostly the WAL's
+	// fdatasync, and the checkpoint when one runs) and how many writes it
+	// made durable. It must be quick.
+	OnCommit func(took time.Duration, writes int)
 }
 
 // Sentinel errors returned (wrapped) by this package; test with errors.Is.

@@ -893,3 +893,36 @@ func TestFailingFirstWriteOfBatch(t *testing.T) {
 		}
 	}
 }
+
+// OnCommit hears of every commit, with the writes it made durable: a
+// refused write in a batch of its own commits nothing.
+func TestOnCommitReportsCommits(t *testing.T) {
+	cfg := fileConfig(t)
+	var mu sync.Mutex
+	var writes []int
+	var took []time.Duration
+	cfg.OnCommit = func(d time.Duration, n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		writes, took = append(writes, n), append(took, d)
+	}
+	s := openKV(t, cfg)
+	for id := range 3 {
+		if err := insert(context.Background(), s, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Write(context.Background(), func(*Tx) error { return errors.New("no") }); err == nil {
+		t.Fatal("the refusing write succeeded")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(writes) != 4 || writes[0] != 1 || writes[1] != 1 || writes[2] != 1 || writes[3] != 0 {
+		t.Fatalf("OnCommit heard writes %v, want [1 1 1 0]", writes)
+	}
+	for i, d := range took[:3] {
+		if d <= 0 {
+			t.Fatalf("commit %d took %v", i, d)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 )
 
 // States of an op, moved by compare-and-swap between Write and the writer.
@@ -57,9 +58,10 @@ type writer struct {
 	stmts      map[string]*sql.Stmt
 	batch      []*op
 	exited     chan struct{}
-	faults     *Faults               // injected failures (nil: none)
-	health     func(error)           // Config.Health
-	fault      atomic.Pointer[error] // set while transactions fail for storage faults
+	faults     *Faults                  // injected failures (nil: none)
+	health     func(error)              // Config.Health
+	onCommit   func(time.Duration, int) // Config.OnCommit
+	fault      atomic.Pointer[error]    // set while transactions fail for storage faults
 	counters
 }
 
@@ -183,10 +185,20 @@ func (w *writer) runBatch() {
 		w.fail(unavailable(w.path, fmt.Errorf("commit: %w", err)), true)
 		return
 	}
+	began := time.Now()
 	if err := w.exec(ctlCommit); err != nil {
 		w.rollback()
 		w.fail(w.wrap("commit", err), true)
 		return
+	}
+	if w.onCommit != nil {
+		took, ok := time.Since(began), 0
+		for _, o := range w.batch {
+			if o.err == nil {
+				ok++
+			}
+		}
+		w.onCommit(took, ok)
 	}
 	w.ack()
 }
