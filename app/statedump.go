@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"github.com/skyport-dev/skyport/core/flow"
 	"github.com/skyport-dev/skyport/internal/uistate"
 	"github.com/skyport-dev/skyport/widgets"
 )
@@ -74,7 +75,7 @@ func (m *MainWindow) dumpStateOnSignal(path string) (stop func()) {
 			m.do(func() {
 				data, err := json.MarshalIndent(m.stateDump(), "", "  ")
 				if err == nil {
-					err = writeFileAtomic(path, data)
+					err = flow.WriteFileAtomic(path, data)
 				}
 				if err != nil {
 					fyne.LogError("state dump", err)
@@ -86,14 +87,4 @@ func (m *MainWindow) dumpStateOnSignal(path string) (stop func()) {
 		signal.Stop(sigs)
 		close(sigs)
 	}
-}
-
-// writeFileAtomic writes data to path through a temporary file, so that a
-// reader never sees half a dump.
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
