@@ -47,30 +47,26 @@ func setVisibleAt(tx *store.Tx, ids []int64, deadline int64) error {
 // markReceived records a receive of got: each message's new receive
 // count, the deadline, and the first receive time where there was none.
 func markReceived(tx *store.Tx, got []taken, deadline, now int64) error {
-	for len(got) > 0 {
-		part := got[:min(len(got), rowsPerStatement)]
-		got = got[len(part):]
+	return chunked(got, func(part []taken) error {
 		args := make([]any, 2, 2+2*len(part))
 		args[0], args[1] = deadline, now
 		for _, t := range part {
 			args = append(args, t.id, t.rc)
 		}
 		values := "(?,?)" + strings.Repeat(",(?,?)", len(part)-1)
-		if _, err := tx.Exec(`UPDATE queue_messages SET receive_count = v.column2, visible_at = ?, `+
+		_, err := tx.Exec(`UPDATE queue_messages SET receive_count = v.column2, visible_at = ?, `+
 			`first_receive_at = CASE WHEN first_receive_at = 0 THEN ? ELSE first_receive_at END `+
-			`FROM (VALUES `+values+`) AS v WHERE queue_messages.id = v.column1`, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+			`FROM (VALUES `+values+`) AS v WHERE queue_messages.id = v.column1`, args...)
+		return err
+	})
 }
 
-// chunked calls fn with consecutive parts of ids of at most
-// rowsPerStatement.
-func chunked(ids []int64, fn func([]int64) error) error {
-	for len(ids) > 0 {
-		part := ids[:min(len(ids), rowsPerStatement)]
-		ids = ids[len(part):]
+// chunked calls fn with consecutive parts of rows of at most
+// rowsPerStatement, stopping at the first error.
+func chunked[T any](rows []T, fn func([]T) error) error {
+	for len(rows) > 0 {
+		part := rows[:min(len(rows), rowsPerStatement)]
+		rows = rows[len(part):]
 		if err := fn(part); err != nil {
 			return err
 		}
@@ -83,9 +79,7 @@ func chunked(ids []int64, fn func([]int64) error) error {
 // writer gives a multi-row INSERT consecutive row ids, in the order of its
 // VALUES; the statement's last id and row count say which they are.
 func insertMessageRows(tx *store.Tx, queueID int64, outs []*outgoing, now int64) error {
-	for len(outs) > 0 {
-		part := outs[:min(len(outs), rowsPerStatement)]
-		outs = outs[len(part):]
+	return chunked(outs, func(part []*outgoing) error {
 		args := make([]any, 0, 9*len(part))
 		for _, o := range part {
 			args = append(args, queueID, o.messageID, o.body, o.blob, nullString(o.trace),
@@ -105,6 +99,6 @@ func insertMessageRows(tx *store.Tx, queueID int64, outs []*outgoing, now int64)
 		for i, o := range part {
 			o.id = last - int64(len(part)-1-i)
 		}
-	}
-	return nil
+		return nil
+	})
 }

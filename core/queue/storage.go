@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -89,7 +88,7 @@ func (s *Service) readRecords(ids []int64) (map[int64]*record, error) {
 	for i, id := range ids {
 		args[i] = id
 	}
-	return s.queryRecords(`SELECT `+recordColumns+` FROM queue_messages WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
+	return s.queryRecords(`SELECT `+recordColumns+` FROM queue_messages WHERE id IN (`+idList(len(ids))+`)`, args...)
 }
 
 // queryRecords runs a message query on the store's read pool.
