@@ -265,6 +265,9 @@ func (s *Service) Peek(name string, max int) ([]Message, error) {
 	}
 	q.mu.Unlock()
 	recs, err := s.records(ids)
+	if err == nil {
+		err = s.refreshFirstReceives(ids, rcs, recs)
+	}
 	if err != nil {
 		return nil, internalError(err)
 	}

@@ -438,6 +438,13 @@ func (s *Service) messages(q *queue, o *receiveOpts, got []taken, receivedAt int
 	if err != nil {
 		return nil, internalError(err)
 	}
+	prior := make([]uint32, len(got))
+	for i, t := range got {
+		prior[i] = t.rc - 1
+	}
+	if err := s.refreshFirstReceives(ids, prior, recs); err != nil {
+		return nil, internalError(err)
+	}
 	out := make([]Message, 0, len(got))
 	for i, t := range got {
 		r := recs[i]

@@ -786,3 +786,45 @@ func TestListSummaries(t *testing.T) {
 		t.Fatalf("summary: %+v", s)
 	}
 }
+
+// A message can be held by more than one record (the body cache fills
+// asynchronously; read-ahead windows keep their own copies), and a receive
+// sets the first receive time only on the one it used. A later receive
+// through another copy still reports the stored time, not its own.
+func TestFirstReceiveTimeSurvivesAStaleRecord(t *testing.T) {
+	f := newFixture(t)
+	f.create("q", map[string]string{"VisibilityTimeout": "1"})
+	f.send("q", "hello")
+	first := f.receiveN("q", 1)[0]
+	rcpt, err := f.svc.handles.decode(first.ReceiptHandle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := f.svc.readRecords([]int64{rcpt.msgID})
+	if err != nil || recs[rcpt.msgID] == nil {
+		t.Fatalf("read back: %v %v", recs, err)
+	}
+	stale := recs[rcpt.msgID]
+	stale.firstRecv.Store(0) // as a copy read before the first receive committed
+	f.svc.cache.Set(uint64(rcpt.msgID), stale, stale.cost())
+	f.svc.cache.Wait()
+	f.advance(5 * time.Second)
+	second := f.receiveN("q", 1)
+	if len(second) != 1 || second[0].Attributes["ApproximateReceiveCount"] != "2" {
+		t.Fatalf("second receive: %+v", second)
+	}
+	want := strconv.FormatInt(epoch.UnixMilli(), 10)
+	if got := second[0].Attributes["ApproximateFirstReceiveTimestamp"]; got != want {
+		t.Fatalf("first receive timestamp %s, want %s", got, want)
+	}
+	// Peeking through a stale copy reports it too.
+	stale.firstRecv.Store(0)
+	f.advance(5 * time.Second)
+	peeked, err := f.svc.Peek("q", 1)
+	if err != nil || len(peeked) != 1 {
+		t.Fatalf("peek: %v %v", peeked, err)
+	}
+	if got := peeked[0].Attributes["ApproximateFirstReceiveTimestamp"]; got != want {
+		t.Fatalf("peeked first receive timestamp %s, want %s", got, want)
+	}
+}

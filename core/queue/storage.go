@@ -82,6 +82,46 @@ func (s *Service) records(ids []int64) ([]*record, error) {
 	return out, nil
 }
 
+// refreshFirstReceives fills in the first receive time of the records of
+// ids that were received before (prior, the receive count before this
+// operation, is not 0) but do not know it. The same message may be held by
+// more than one record (the body cache fills asynchronously, read-ahead
+// windows keep their own), and a receive sets the time only on the one it
+// used; the store has it for every committed receive.
+func (s *Service) refreshFirstReceives(ids []int64, prior []uint32, recs []*record) error {
+	var stale []any
+	for i, id := range ids {
+		if r := recs[i]; r != nil && prior[i] > 0 && r.firstRecv.Load() == 0 {
+			stale = append(stale, id)
+		}
+	}
+	if len(stale) == 0 {
+		return nil
+	}
+	rows, err := s.st.DB().Query(`SELECT id, first_receive_at FROM queue_messages WHERE id IN (`+idList(len(stale))+`)`, stale...)
+	if err != nil {
+		return fmt.Errorf("queue: read first receive times: %w", err)
+	}
+	defer rows.Close()
+	first := make(map[int64]int64, len(stale))
+	for rows.Next() {
+		var id, at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			return fmt.Errorf("queue: read first receive time: %w", err)
+		}
+		first[id] = at
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, id := range ids {
+		if at := first[id]; at > 0 && recs[i] != nil {
+			recs[i].firstRecv.CompareAndSwap(0, at)
+		}
+	}
+	return nil
+}
+
 // readRecords reads messages from the store's read pool.
 func (s *Service) readRecords(ids []int64) (map[int64]*record, error) {
 	args := make([]any, len(ids))
