@@ -33,6 +33,7 @@ type queue struct {
 	attempts   map[string]*attempt
 	waiters    int
 	avail      chan struct{} // closed when messages may have become available
+	handoffs   []*handoff    // long polls the next send may hand messages to
 	timer      *clock.Timer
 	timerAt    int64
 	limits     map[string]*bucket
@@ -69,6 +70,8 @@ type pendingInsert struct {
 	visibleAt int64
 	rc        uint32
 	group     string
+	to        *handoff // the poll it was handed to, or nil
+	rec       *record  // its content, when handed over
 }
 
 // stage is the inserts of one store write into one queue. Stages enter the
@@ -226,13 +229,21 @@ func (q *queue) resolve(st *stage, ok bool) {
 	woke := false
 	for q.pending.len() > 0 && q.pending.front().done {
 		p := q.pending.pop()
-		if !p.ok || q.deleted {
-			continue
-		}
+		var handed []*handoff
 		for _, it := range p.items {
-			if it.id > q.purgeBelow && q.x.insert(it.id, it.sentAt, it.visibleAt, it.rc, it.group, now) {
+			in := p.ok && !q.deleted && it.id > q.purgeBelow
+			if in && q.x.insert(it.id, it.sentAt, it.visibleAt, it.rc, it.group, now) {
 				woke = true
 			}
+			if h := it.to; h != nil {
+				h.settle(it, in)
+				if indexOf(handed, h) < 0 {
+					handed = append(handed, h)
+				}
+			}
+		}
+		for _, h := range handed {
+			h.got <- h.given
 		}
 	}
 	if woke {

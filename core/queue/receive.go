@@ -63,7 +63,7 @@ func (s *Service) ReceiveMessage(ctx context.Context, name string, in ReceiveInp
 		}
 	}()
 	for {
-		msgs, wait, again, qerr := s.receiveOnce(ctx, q, o)
+		msgs, wait, h, again, qerr := s.receiveOnce(ctx, q, o)
 		switch {
 		case qerr != nil:
 			return nil, qerr
@@ -77,20 +77,51 @@ func (s *Service) ReceiveMessage(ctx context.Context, name string, in ReceiveInp
 		}
 		if timer == nil {
 			if err := s.startLongPoll(); err != nil {
+				if msgs := s.takeBack(q, o, h); len(msgs) > 0 {
+					return msgs, nil
+				}
 				return nil, err
 			}
 			timer = s.clock.NewTimer(secondsDuration(o.wait))
 		}
+		var handedCh <-chan handed
+		if h != nil {
+			handedCh = h.got
+		}
+		stop := false
 		select {
+		case d := <-handedCh:
+			if msgs := s.build(q, o, d.got, d.recs, d.at); len(msgs) > 0 {
+				return msgs, nil
+			}
+			continue // the handing send failed: look again
 		case <-wait:
 		case <-timer.C:
 			o.wait = 0 // one last look, then return what there is
 		case <-ctx.Done():
-			return []Message{}, nil
+			stop = true
 		case <-s.done:
+			stop = true
+		}
+		if msgs := s.takeBack(q, o, h); len(msgs) > 0 {
+			return msgs, nil
+		}
+		if stop {
 			return []Message{}, nil
 		}
 	}
+}
+
+// takeBack withdraws the poll's handoff offer. When a send claimed it
+// meanwhile, its messages are stored as received by this poll, so they are
+// returned once that send's write settles (a caller gone meanwhile lost
+// them as it would any received message).
+func (s *Service) takeBack(q *queue, o *receiveOpts, h *handoff) []Message {
+	if h == nil || q.withdraw(h) {
+		return nil
+	}
+	d := <-h.got
+	return s.build(q, o, d.got, d.recs, d.at)
 }
 
 // startLongPoll takes one of the service's long-poll slots, or reports
@@ -165,25 +196,26 @@ type dlqMove struct {
 // receiveOnce takes what is available now. With nothing available it
 // returns the channel that signals availability when the call may wait;
 // again says messages were moved or dropped and the caller should retry.
-func (s *Service) receiveOnce(ctx context.Context, q *queue, o *receiveOpts) (msgs []Message, wait <-chan struct{}, again bool, qerr *Error) {
+func (s *Service) receiveOnce(ctx context.Context, q *queue, o *receiveOpts) (msgs []Message, wait <-chan struct{}, h *handoff, again bool, qerr *Error) {
 	dlq, maxCount := s.deadLetterTarget(q)
 	now := s.nowMS()
 	q.mu.Lock()
 	if q.deleted {
 		q.mu.Unlock()
-		return nil, nil, false, nil
+		return nil, nil, nil, false, nil
 	}
 	q.advance(now)
 	if o.attemptID != "" {
 		if a := q.retryAttempt(o, now); a != nil {
 			q.mu.Unlock()
 			msgs, qerr := s.redeliver(ctx, q, o, a)
-			return msgs, nil, false, qerr
+			return msgs, nil, nil, false, qerr
 		}
 	}
 	room := int64(q.s.cfg.MaxInflight) - q.x.notVisible
 	if room <= 0 {
-		return q.atInflightLimit(o)
+		msgs, wait, again, qerr := q.atInflightLimit(o)
+		return msgs, wait, nil, again, qerr
 	}
 	vt := q.conf.visibility
 	if o.vt != nil {
@@ -207,6 +239,7 @@ func (s *Service) receiveOnce(ctx context.Context, q *queue, o *receiveOpts) (ms
 	if len(got) == 0 && o.wait > 0 && len(moves)+len(expired) == 0 {
 		q.waiters++
 		wait = q.avail
+		h = q.offerHandoff(o, vt)
 	}
 	if o.attemptID != "" && len(got) > 0 {
 		a := &attempt{receivedAt: now, deadline: deadline, expires: now + attemptWindowMS}
@@ -218,17 +251,17 @@ func (s *Service) receiveOnce(ctx context.Context, q *queue, o *receiveOpts) (ms
 	q.armTimer(now)
 	q.mu.Unlock()
 	if len(got)+len(moves)+len(expired) == 0 {
-		return nil, wait, false, nil
+		return nil, wait, h, false, nil
 	}
 	if qerr := s.persistReceive(ctx, q, dlq, got, moves, expired, deadline, now); qerr != nil {
 		q.undoReceive(o, got, moves, deadline)
-		return nil, nil, false, qerr
+		return nil, nil, nil, false, qerr
 	}
 	if len(got) == 0 {
-		return nil, nil, true, nil
+		return nil, nil, nil, true, nil
 	}
 	msgs, qerr = s.messages(q, o, got, now)
-	return msgs, nil, false, qerr
+	return msgs, nil, nil, false, qerr
 }
 
 // atInflightLimit answers a receive while the queue has the most messages
@@ -445,6 +478,12 @@ func (s *Service) messages(q *queue, o *receiveOpts, got []taken, receivedAt int
 	if err := s.refreshFirstReceives(ids, prior, recs); err != nil {
 		return nil, internalError(err)
 	}
+	return s.build(q, o, got, recs, receivedAt), nil
+}
+
+// build makes the received messages of got from their records (nil for
+// messages deleted meanwhile), received at receivedAt.
+func (s *Service) build(q *queue, o *receiveOpts, got []taken, recs []*record, receivedAt int64) []Message {
 	out := make([]Message, 0, len(got))
 	for i, t := range got {
 		r := recs[i]
@@ -464,7 +503,7 @@ func (s *Service) messages(q *queue, o *receiveOpts, got []taken, receivedAt int
 	if len(out) > 0 {
 		s.emitCount(event.MessageReceived, event.Debug, q.name, plural(len(out), "message")+" received from "+q.name, len(out))
 	}
-	return out, nil
+	return out
 }
 
 // message builds a Message with the selected attributes.

@@ -245,6 +245,18 @@ func (s *Service) storeMessages(ctx context.Context, q *queue, outs []*outgoing)
 	st := &stage{}
 	staged := false
 	var keys, msgIDs []string
+	to := q.claimHandoffs(outs)
+	// item is outs[i]'s index entry once stored: ready or delayed, or in
+	// flight with the poll it is handed to.
+	item := func(i int, now int64) pendingInsert {
+		o := outs[i]
+		it := pendingInsert{id: o.id, sentAt: now, visibleAt: now + o.delayMS, group: o.group}
+		if to != nil && to[i] != nil {
+			it.rc, it.visibleAt, it.to, it.rec = 1, now+to[i].vt, to[i], o.record(now)
+			it.rec.firstRecv.Store(now)
+		}
+		return it
+	}
 	qerr := s.write(ctx, func(tx *store.Tx) (err error) {
 		defer func() {
 			if err != nil {
@@ -263,14 +275,17 @@ func (s *Service) storeMessages(ctx context.Context, q *queue, outs []*outgoing)
 			if err := insertMessageRows(tx, q.id, outs, now); err != nil {
 				return err
 			}
-			for _, o := range outs {
-				st.items = append(st.items, pendingInsert{id: o.id, sentAt: now, visibleAt: now + o.delayMS, group: o.group})
+			if err := markHanded(tx, outs, to, now); err != nil {
+				return err
+			}
+			for i := range outs {
+				st.items = append(st.items, item(i, now))
 			}
 			q.stageInsert(st)
 			staged = true
 			return nil
 		}
-		for _, o := range outs {
+		for i, o := range outs {
 			if q.fifo {
 				if dup := q.findDup(o.dedupKey, now); dup != nil {
 					o.dup = dup
@@ -294,7 +309,10 @@ func (s *Service) storeMessages(ctx context.Context, q *queue, outs []*outgoing)
 				q.rememberDedup(o.dedupKey, e)
 				keys, msgIDs = append(keys, o.dedupKey), append(msgIDs, o.messageID)
 			}
-			st.items = append(st.items, pendingInsert{id: o.id, sentAt: now, visibleAt: now + o.delayMS, group: o.group})
+			st.items = append(st.items, item(i, now))
+		}
+		if err := markHanded(tx, outs, to, now); err != nil {
+			return err
 		}
 		if len(st.items) > 0 {
 			q.stageInsert(st)
@@ -304,6 +322,8 @@ func (s *Service) storeMessages(ctx context.Context, q *queue, outs []*outgoing)
 	})
 	if staged {
 		q.resolve(st, qerr == nil)
+	} else {
+		release(to)
 	}
 	if qerr != nil {
 		q.forgetDedup(keys, msgIDs)
@@ -313,14 +333,18 @@ func (s *Service) storeMessages(ctx context.Context, q *queue, outs []*outgoing)
 	backlog := q.x.visible + q.x.delayedN
 	q.mu.Unlock()
 	n, bytes := 0, 0
-	for _, o := range outs {
+	for i, o := range outs {
 		if o.dup != nil {
 			continue
 		}
 		n++
 		bytes += o.size
-		r := &record{messageID: o.messageID, body: o.body, attrs: o.attrs, md5Body: o.md5Body,
-			md5Attrs: o.md5Attrs, trace: o.trace, group: o.group, dedupID: o.dedupID, sentAt: st.sentAt(o.id)}
+		var r *record
+		if to != nil && to[i] != nil {
+			r = st.items[i].rec // standard queue: one item per message
+		} else {
+			r = o.record(st.sentAt(o.id))
+		}
 		// Behind a backlog larger than the cache the message would be
 		// evicted long before its turn (its receive reads it back through
 		// a read-ahead window): caching it only costs an eviction.
@@ -334,6 +358,12 @@ func (s *Service) storeMessages(ctx context.Context, q *queue, outs []*outgoing)
 		s.emitCount(event.MessageSent, event.Debug, q.name, plural(n, "message")+" sent to "+q.name, n)
 	}
 	return nil
+}
+
+// record is the content of a stored message sent at sentAt.
+func (o *outgoing) record(sentAt int64) *record {
+	return &record{messageID: o.messageID, body: o.body, attrs: o.attrs, md5Body: o.md5Body,
+		md5Attrs: o.md5Attrs, trace: o.trace, group: o.group, dedupID: o.dedupID, sentAt: sentAt}
 }
 
 // sentAt returns the send time of a staged message.
