@@ -14,8 +14,10 @@ import (
 const readAheadRows = 512
 
 // keptWindows is how many finished read-ahead windows stay consultable.
-// The body cache fills asynchronously and may refuse entries, so the most
-// recent windows answer directly; 8 × 512 rows of 1 KiB is 4 MiB at most.
+// Their rows are not put in the body cache (a backlog it cannot hold would
+// only churn it): the most recent windows answer for them directly, and an
+// older row is read again with the window after it. 8 × 512 rows of 1 KiB
+// is 4 MiB at most.
 const keptWindows = 8
 
 // window is one range of message ids [lo, hi) read (or being read) from the
@@ -145,10 +147,12 @@ func (s *Service) prefetchAfter(w *window) {
 // after the read, which it must not report as gone.
 func (s *Service) fillWindow(w *window) {
 	rows, err := s.queryRecords(`SELECT `+recordColumns+` FROM queue_messages WHERE id >= ? AND id < ?`, w.lo, w.hi)
+	// The rows are not put in the body cache: the window itself answers
+	// for them while it is kept, and a backlog the cache cannot hold
+	// would only churn it.
 	last := w.lo - 1
-	for id, r := range rows {
+	for id := range rows {
 		last = max(last, id)
-		s.cacheRecord(id, r)
 	}
 	s.ahead.mu.Lock()
 	w.rows, w.err, w.hi = rows, err, last+1

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/skyport-dev/skyport/core/store"
 )
 
 // TestRestartKeepsEverything closes the service and the store and opens
@@ -148,5 +150,45 @@ func TestRestartForgetsExpiredDedup(t *testing.T) {
 	f.restart()
 	if again := f.sendFIFO("q.fifo", "g", "d", "z"); again.MessageID == first.MessageID {
 		t.Fatal("expired dedup id still blocks after restart")
+	}
+}
+
+// A message read back from the store after a restart answers with the
+// digests its send stored, not hashed again; a row from before digests
+// were stored (NULL) is hashed when read, with the same result.
+func TestRestartUsesStoredDigests(t *testing.T) {
+	f := newFileFixture(t)
+	f.create("q", nil)
+	attrs := map[string]MessageAttribute{"k": {DataType: "String", StringValue: "v"}}
+	for _, body := range []string{"kept", "legacy"} {
+		if _, err := f.svc.SendMessage(f.ctx, "q", SendInput{Body: body, MessageAttributes: attrs}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const marker = "0123456789abcdef0123456789abcdef"
+	err := f.st.Write(f.ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(`UPDATE queue_messages SET md5_body = ? WHERE body = 'kept'`, marker); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`UPDATE queue_messages SET md5_body = NULL, md5_attrs = NULL WHERE body = 'legacy'`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.restart()
+	got := f.receive("q", ReceiveInput{MaxNumberOfMessages: 10, MessageAttributeNames: []string{"All"}})
+	if len(got) != 2 {
+		t.Fatalf("received %d messages", len(got))
+	}
+	want := md5OfAttributes(attrs)
+	for _, m := range got {
+		wantBody := md5Hex(m.Body)
+		if m.Body == "kept" {
+			wantBody = marker // the stored digest, not a new hash
+		}
+		if m.MD5OfBody != wantBody || m.MD5OfMessageAttributes != want {
+			t.Errorf("%s: MD5OfBody %s (want %s), MD5OfMessageAttributes %s (want %s)", m.Body, m.MD5OfBody, wantBody, m.MD5OfMessageAttributes, want)
+		}
 	}
 }

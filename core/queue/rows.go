@@ -80,12 +80,12 @@ func chunked[T any](rows []T, fn func([]T) error) error {
 // VALUES; the statement's last id and row count say which they are.
 func insertMessageRows(tx *store.Tx, queueID int64, outs []*outgoing, now int64) error {
 	return chunked(outs, func(part []*outgoing) error {
-		args := make([]any, 0, 9*len(part))
+		args := make([]any, 0, 11*len(part))
 		for _, o := range part {
 			args = append(args, queueID, o.messageID, o.body, o.blob, nullString(o.trace),
-				nullString(o.group), nullString(o.dedupID), now, now+o.delayMS)
+				nullString(o.group), nullString(o.dedupID), now, now+o.delayMS, o.md5Body, nullString(o.md5Attrs))
 		}
-		res, err := tx.Exec(insertMessageSQL+strings.Repeat(",(?,?,?,?,?,?,?,?,?)", len(part)-1), args...)
+		res, err := tx.Exec(insertMessageSQL+strings.Repeat(","+insertMessageRow, len(part)-1), args...)
 		if err != nil {
 			return err
 		}

@@ -30,8 +30,11 @@ type outgoing struct {
 	dup *dedupEntry
 }
 
-const insertMessageSQL = `INSERT INTO queue_messages(queue_id, message_id, body, attributes, trace_header, group_id, dedup_id, sent_at, visible_at)
-VALUES (?,?,?,?,?,?,?,?,?)`
+const insertMessageSQL = `INSERT INTO queue_messages(queue_id, message_id, body, attributes, trace_header, group_id, dedup_id, sent_at, visible_at,
+	md5_body, md5_attrs) VALUES ` + insertMessageRow
+
+// insertMessageRow is one row of insertMessageSQL's VALUES.
+const insertMessageRow = `(?,?,?,?,?,?,?,?,?,?,?)`
 
 // traceHeader is the only message system attribute a sender may set.
 const traceHeader = "AWSTraceHeader"
@@ -293,7 +296,7 @@ func (s *Service) storeMessages(ctx context.Context, q *queue, outs []*outgoing)
 				}
 			}
 			res, err := tx.Exec(insertMessageSQL, q.id, o.messageID, o.body, o.blob, nullString(o.trace),
-				nullString(o.group), nullString(o.dedupID), now, now+o.delayMS)
+				nullString(o.group), nullString(o.dedupID), now, now+o.delayMS, o.md5Body, nullString(o.md5Attrs))
 			if err != nil {
 				return err
 			}

@@ -53,7 +53,7 @@ func (s *Service) cacheRecord(id int64, r *record) {
 	s.cache.Set(uint64(id), r, r.cost())
 }
 
-const recordColumns = `id, message_id, body, attributes, trace_header, group_id, dedup_id, source_arn, sent_at, first_receive_at`
+const recordColumns = `id, message_id, body, attributes, trace_header, group_id, dedup_id, source_arn, sent_at, first_receive_at, md5_body, md5_attrs`
 
 // records returns the content of the given messages from the cache or, for
 // those missing, from the store. Messages gone from the store are nil.
@@ -155,9 +155,10 @@ func scanRecord(rows *sql.Rows) (int64, *record, error) {
 		r                           record
 		blob                        []byte
 		trace, group, dedup, source sql.NullString
+		md5Body, md5Attrs           sql.NullString
 		firstRecv                   int64
 	)
-	if err := rows.Scan(&id, &r.messageID, &r.body, &blob, &trace, &group, &dedup, &source, &r.sentAt, &firstRecv); err != nil {
+	if err := rows.Scan(&id, &r.messageID, &r.body, &blob, &trace, &group, &dedup, &source, &r.sentAt, &firstRecv, &md5Body, &md5Attrs); err != nil {
 		return 0, nil, fmt.Errorf("queue: read message: %w", err)
 	}
 	attrs, err := decodeAttrs(blob)
@@ -165,8 +166,9 @@ func scanRecord(rows *sql.Rows) (int64, *record, error) {
 		return 0, nil, fmt.Errorf("queue: message %d: %w", id, err)
 	}
 	r.attrs, r.trace, r.group, r.dedupID, r.sourceARN = attrs, trace.String, group.String, dedup.String, source.String
-	// The digests are computed when the message is first handed out
-	// (digests): a read-ahead window loads many rows never asked for.
+	// The send stored its digests; rows from before they were stored get
+	// them when the message is first handed out (digests).
+	r.md5Body, r.md5Attrs = md5Body.String, md5Attrs.String
 	r.firstRecv.Store(firstRecv)
 	return id, &r, nil
 }

@@ -282,4 +282,14 @@ CREATE TABLE gateway_usage (
 	PRIMARY KEY (plan, key_id)
 ) WITHOUT ROWID;`,
 	},
+	{
+		// The MD5 digests a send computed for its answer, so that a
+		// receive of a message read back from the store (a restart, or a
+		// backlog larger than the body cache) does not hash its body
+		// again. Rows from before stay NULL and are hashed when read.
+		Version: 8,
+		Name:    "queue-digests",
+		SQL: `ALTER TABLE queue_messages ADD COLUMN md5_body TEXT;
+ALTER TABLE queue_messages ADD COLUMN md5_attrs TEXT;`,
+	},
 }
