@@ -376,35 +376,56 @@ func TestSQSLimits(t *testing.T) {
 	}
 }
 
+// A waiting long poll is woken by a send (on a standard queue the send
+// hands the message over in its own commit): it gets the message with its
+// digests (the SDK checks them), receive count 1, and a receipt handle
+// that deletes it.
 func TestSQSLongPollWakesOnSend(t *testing.T) {
 	e := start(t, core.Config{})
 	url := e.createQueue(t, "poll", nil)
 	type result struct {
-		n   int
-		at  time.Time
-		err error
+		msgs []types.Message
+		at   time.Time
+		err  error
 	}
 	done := make(chan result, 1)
 	go func() {
-		out, err := e.sqs.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, WaitTimeSeconds: 10})
+		out, err := e.sqs.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, WaitTimeSeconds: 10,
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{"All"}, MessageAttributeNames: []string{"All"}})
 		r := result{at: time.Now(), err: err}
 		if out != nil {
-			r.n = len(out.Messages)
+			r.msgs = out.Messages
 		}
 		done <- r
 	}()
 	time.Sleep(200 * time.Millisecond) // let the receiver start waiting
 	sentAt := time.Now()
-	if _, err := e.sqs.SendMessage(e.ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("wake")}); err != nil {
+	if _, err := e.sqs.SendMessage(e.ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("wake"),
+		MessageAttributes: map[string]types.MessageAttributeValue{"k": {DataType: aws.String("String"), StringValue: aws.String("v")}}}); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case r := <-done:
-		if r.err != nil || r.n != 1 {
-			t.Fatalf("long poll: %d messages, %v", r.n, r.err)
+		if r.err != nil || len(r.msgs) != 1 {
+			t.Fatalf("long poll: %d messages, %v", len(r.msgs), r.err)
 		}
 		if lag := r.at.Sub(sentAt); lag > time.Second {
 			t.Fatalf("long poll woke %v after the send", lag)
+		}
+		m := r.msgs[0]
+		if *m.Body != "wake" || m.Attributes["ApproximateReceiveCount"] != "1" || *m.MessageAttributes["k"].StringValue != "v" {
+			t.Fatalf("received %+v", m)
+		}
+		if _, err := e.sqs.DeleteMessage(e.ctx, &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle}); err != nil {
+			t.Fatalf("delete with the long poll's handle: %v", err)
+		}
+		attrs, err := e.sqs.GetQueueAttributes(e.ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url,
+			AttributeNames: []types.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := attrs.Attributes; a["ApproximateNumberOfMessages"] != "0" || a["ApproximateNumberOfMessagesNotVisible"] != "0" {
+			t.Fatalf("counts after the delete: %v", a)
 		}
 	case <-time.After(8 * time.Second):
 		t.Fatal("long poll did not wake on send")
