@@ -191,16 +191,7 @@ func (w *writer) runBatch() {
 		w.fail(w.wrap("commit", err), true)
 		return
 	}
-	if w.onCommit != nil {
-		took, ok := time.Since(began), 0
-		for _, o := range w.batch {
-			if o.err == nil {
-				ok++
-			}
-		}
-		w.onCommit(took, ok)
-	}
-	w.ack()
+	w.ack(time.Since(began), true)
 }
 
 // wrap describes a failed control statement, as ErrUnavailable when the
@@ -295,12 +286,13 @@ func (w *writer) fail(err error, all bool) {
 			o.err = err
 		}
 	}
-	w.ack()
+	w.ack(0, false)
 }
 
-// ack records the batch in the counters and the store's health, then
-// wakes every caller.
-func (w *writer) ack() {
+// ack records the batch in the counters and the store's health (and, for a
+// committed batch, tells OnCommit how long the commit took and how many
+// writes it made durable), then wakes every caller.
+func (w *writer) ack(took time.Duration, committed bool) {
 	var failed uint64
 	var fault error
 	for _, o := range w.batch {
@@ -315,6 +307,9 @@ func (w *writer) ack() {
 	w.commits.Add(1)
 	w.ops.Add(uint64(len(w.batch)))
 	w.failed.Add(failed)
+	if committed && w.onCommit != nil {
+		w.onCommit(took, len(w.batch)-int(failed))
+	}
 	if n := int64(len(w.batch)); n > w.maxSeen.Load() {
 		w.maxSeen.Store(n) // only the writer goroutine stores
 	}
