@@ -233,3 +233,34 @@ func TestErrorMatching(t *testing.T) {
 		}
 	}
 }
+
+// clockMovingQueue is a queue whose consumer takes the token and lets the
+// clock run on before the send call itself has returned to the task.
+type clockMovingQueue struct {
+	clock interface{ Advance(time.Duration) }
+	by    time.Duration
+}
+
+func (q clockMovingQueue) SendMessage(_ context.Context, _ string, m OutgoingMessage) (SentMessage, error) {
+	q.clock.Advance(q.by)
+	return SentMessage{MessageID: "m"}, nil
+}
+
+func TestHeartbeatRunsFromTheTaskStart(t *testing.T) {
+	q := &clockMovingQueue{by: 601 * time.Second}
+	f := newFixture(t, "", Integrations{Queues: q})
+	q.clock = f.clock
+	arn := f.create("beat", `{"StartAt": "Ask", "States": {"Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+	  "HeartbeatSeconds": 600, "Parameters": {"QueueUrl": "q", "MessageBody.$": "$$.Task.Token"}, "End": true}}}`, Standard)
+	ex, err := f.svc.StartExecution(f.ctx, StartInput{StateMachineArn: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No fast-forwarding here: the clock moved once, inside the send.
+	ctx, cancel := context.WithTimeout(f.ctx, 10*time.Second)
+	defer cancel()
+	got, err := f.svc.AwaitExecution(ctx, ex.Arn)
+	if err != nil || got.Status != StatusFailed || got.Error != ErrHeartbeatTimeout {
+		t.Fatalf("601 s after the task started with no heartbeat: %+v %v", got, err)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/skyport-dev/skyport/core/clock"
 )
 
 // task runs a Task state's body once: parameters, the resource (or its
@@ -100,9 +102,15 @@ func (s *stateRun) callResource(ctx context.Context, res resource, params any, t
 		return nil, err
 	}
 	var pending *pendingTask
+	var hb *heartbeatTimer
 	if token != "" {
 		pending = s.r.svc.registerToken(token, s.r.ex.Arn)
 		defer s.r.svc.dropToken(token)
+		// The heartbeat clock runs from the task's start, not from the
+		// moment the call that carries the token returns: a worker can
+		// receive the token (and the clock can move) before it does.
+		hb = s.startHeartbeat(heartbeat)
+		defer hb.stop()
 	}
 	result, err := s.r.invoke(ctx, taskCall{res: res, input: params, token: token})
 	if err != nil || pending == nil {
@@ -114,30 +122,45 @@ func (s *stateRun) callResource(ctx context.Context, res resource, params any, t
 	if s.r.recording() {
 		s.r.record("TaskSubmitted", map[string]any{"resourceType": res.resourceType(), "resource": res.name(), "output": encodeJSON(result)})
 	}
-	return s.awaitToken(ctx, pending, heartbeat)
+	return s.awaitToken(ctx, pending, hb)
+}
+
+// heartbeatTimer is a task's HeartbeatSeconds timer on the service clock;
+// with no HeartbeatSeconds its channel is nil and never fires.
+type heartbeatTimer struct {
+	every time.Duration
+	timer *clock.Timer
+	C     <-chan time.Time
+}
+
+func (s *stateRun) startHeartbeat(every time.Duration) *heartbeatTimer {
+	h := &heartbeatTimer{every: every}
+	if every > 0 {
+		h.timer = s.r.svc.clock.NewTimer(every)
+		h.C = h.timer.C
+	}
+	return h
+}
+
+// reset restarts the timer after a SendTaskHeartbeat.
+func (h *heartbeatTimer) reset(s *stateRun) {
+	if h.every <= 0 {
+		return
+	}
+	h.timer.Stop()
+	h.timer = s.r.svc.clock.NewTimer(h.every)
+	h.C = h.timer.C
+}
+
+func (h *heartbeatTimer) stop() {
+	if h.timer != nil {
+		h.timer.Stop()
+	}
 }
 
 // awaitToken waits for SendTaskSuccess/Failure, resetting the heartbeat
 // timer on every SendTaskHeartbeat.
-func (s *stateRun) awaitToken(ctx context.Context, p *pendingTask, heartbeat time.Duration) (any, error) {
-	clk := s.r.svc.clock
-	var beat <-chan time.Time
-	var timer interface{ Stop() bool }
-	arm := func() {
-		if heartbeat > 0 {
-			if timer != nil {
-				timer.Stop()
-			}
-			t := clk.NewTimer(heartbeat)
-			timer, beat = t, t.C
-		}
-	}
-	arm()
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+func (s *stateRun) awaitToken(ctx context.Context, p *pendingTask, hb *heartbeatTimer) (any, error) {
 	for {
 		select {
 		case out := <-p.done:
@@ -146,9 +169,9 @@ func (s *stateRun) awaitToken(ctx context.Context, p *pendingTask, heartbeat tim
 			}
 			return out.output, nil
 		case <-p.beat:
-			arm()
-		case <-beat:
-			return nil, fail(ErrHeartbeatTimeout, "No heartbeat was received within %s", heartbeat)
+			hb.reset(s)
+		case <-hb.C:
+			return nil, fail(ErrHeartbeatTimeout, "No heartbeat was received within %s", hb.every)
 		case <-ctx.Done():
 			if errors.Is(context.Cause(ctx), errTaskTimeout) {
 				return nil, fail(ErrTimeout, "The task did not report success within its TimeoutSeconds")
