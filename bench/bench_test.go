@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -206,6 +207,14 @@ func measure(b *testing.B, c *child, name string, clients int, scenario func(*Ru
 	return m
 }
 
+// benchScenario reports whether SKYPORT_BENCH_SCENARIOS (a comma-separated
+// list such as "send-16,latency"; unset: all) names the scenario key, so
+// that a profile of one child can cover one scenario.
+func benchScenario(key string) bool {
+	only := os.Getenv("SKYPORT_BENCH_SCENARIOS")
+	return only == "" || slices.Contains(strings.Split(only, ","), key)
+}
+
 // BenchmarkSQSVersusCeiling measures Skyport (durable, full fsync) against
 // the canned-response ceiling with the same SDK client and concurrency, and
 // reports each rate and its ratio. Run with -benchtime=1x.
@@ -224,10 +233,13 @@ func BenchmarkSQSVersusCeiling(b *testing.B) {
 			{"receive-delete", 16, (*Runner).ReceiveDelete},
 		}
 		for _, s := range scenarios {
+			key := fmt.Sprintf("%s-%d", s.name, s.clients)
+			if !benchScenario(key) {
+				continue
+			}
 			got := measure(b, sky, s.name, s.clients, s.run)
 			ref := measure(b, ceil, s.name, s.clients, s.run)
 			ratio := got.res.MessagesPerSecond() / ref.res.MessagesPerSecond()
-			key := fmt.Sprintf("%s-%d", s.name, s.clients)
 			b.ReportMetric(got.res.MessagesPerSecond(), key+"-msgs/s")
 			b.ReportMetric(ratio, key+"-ratio")
 			cpuSky := float64(got.cpu) / float64(got.res.Calls) * 1000 / float64(time.Millisecond)
@@ -237,6 +249,9 @@ func BenchmarkSQSVersusCeiling(b *testing.B) {
 			if s.name == "send" && s.clients == 16 {
 				b.ReportMetric(cpuSky/cpuRef, "send-cpu-ratio")
 			}
+		}
+		if !benchScenario("latency") {
+			continue
 		}
 		r, err := NewRunner(context.Background(), Config{Endpoint: sky.url, Queue: "bench-latency", Duration: 5 * time.Second})
 		if err != nil {
