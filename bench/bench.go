@@ -7,6 +7,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -114,13 +115,18 @@ func (r *Runner) run(ctx context.Context, name string, clients int, op func(ctx 
 	lat := make([][]time.Duration, clients)
 	var wg sync.WaitGroup
 	began := time.Now()
+	var drained atomic.Bool // an op said errDrained: finish the calls under way, start no more
 	for i := 0; i < clients; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && !drained.Load() {
 				t0 := time.Now()
 				n, err := op(ctx)
+				if err == errDrained {
+					drained.Store(true)
+					return
+				}
 				if ctx.Err() != nil {
 					return
 				}
@@ -195,12 +201,22 @@ func (r *Runner) Fill(ctx context.Context, n int) error {
 	return nil
 }
 
+// errDrained ends a run early, once the calls under way are done: the queue
+// it drains is empty.
+var errDrained = errors.New("drained")
+
 // ReceiveDelete measures the drain rate: Receive(10) then DeleteMessageBatch.
+// The run ends at the first empty receive, since the rate of receiving from
+// an empty queue is not a drain rate (a fill smaller than the run could
+// drain would otherwise cap the result at fill/duration).
 func (r *Runner) ReceiveDelete(ctx context.Context) Result {
 	return r.run(ctx, "receive-delete", r.cfg.Clients, func(ctx context.Context) (int, error) {
 		out, err := r.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &r.url, MaxNumberOfMessages: 10})
-		if err != nil || len(out.Messages) == 0 {
+		if err != nil {
 			return 0, err
+		}
+		if len(out.Messages) == 0 {
+			return 0, errDrained
 		}
 		entries := make([]types.DeleteMessageBatchRequestEntry, len(out.Messages))
 		for i, m := range out.Messages {

@@ -194,7 +194,7 @@ func measure(b *testing.B, c *child, name string, clients int, scenario func(*Ru
 		b.Fatal(err)
 	}
 	if name == "receive-delete" {
-		if err := r.Fill(ctx, 40000); err != nil {
+		if err := r.Fill(ctx, 80000); err != nil {
 			b.Fatal(err)
 		}
 	}

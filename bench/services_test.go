@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -48,5 +49,39 @@ func TestServiceScenariosAgainstInProcessCore(t *testing.T) {
 	}
 	if n["ApproximateNumberOfMessages"] == "0" {
 		t.Fatalf("fan-out queue is empty: %v", n)
+	}
+}
+
+// TestReceiveDeleteEndsWhenDrained: the drain scenario stops at the first
+// empty receive and rates the messages over the time it took to drain them,
+// not over the whole run (which would cap the rate at fill/duration).
+func TestReceiveDeleteEndsWhenDrained(t *testing.T) {
+	c, err := core.Open(core.Config{DataPath: filepath.Join(t.TempDir(), "drain.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	srv, err := wire.Listen(c, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	ctx := context.Background()
+	r, err := NewRunner(ctx, Config{Endpoint: srv.URL(), Queue: "drain", Clients: 4, Duration: time.Minute, Size: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Fill(ctx, 500); err != nil {
+		t.Fatal(err)
+	}
+	res := r.ReceiveDelete(ctx)
+	if res.Errors != 0 || res.Messages != 500 {
+		t.Fatalf("drained %d of 500 messages, %d errors (%v)", res.Messages, res.Errors, res.FirstErr)
+	}
+	if res.Elapsed >= 30*time.Second {
+		t.Fatalf("the drain ran for %v: it did not end when the queue was empty", res.Elapsed)
+	}
+	if n, _ := c.Queues().GetQueueAttributes("drain", []string{"ApproximateNumberOfMessages"}); n["ApproximateNumberOfMessages"] != "0" {
+		t.Fatalf("left behind: %v", n)
 	}
 }
