@@ -149,12 +149,13 @@ func (s *Service) DeleteQueue(ctx context.Context, name string) error {
 	q.mu.Lock()
 	q.stopTimer()
 	q.wake()
+	gone := q.x.ids()
 	q.x = newIndex(q.fifo)
 	q.dedup, q.attempts = map[string]dedupEntry{}, map[string]*attempt{}
 	q.dedupOrder.reset()
 	q.mu.Unlock()
 	q.removeMetrics()
-	s.addCleanup(cleanup{queueID: q.id, all: true})
+	s.addCleanup(gone)
 	s.emit(event.ResourceDeleted, event.Info, name, "deleted queue "+name)
 	return nil
 }
@@ -375,15 +376,10 @@ func (s *Service) List() []Summary {
 // oldestAge is the age of the queue's oldest stored message.
 func (s *Service) oldestAge(q *queue) time.Duration {
 	q.mu.Lock()
-	below, empty := q.purgeBelow, q.x.visible+q.x.notVisible+q.x.delayedN == 0
+	oldest, ok := q.x.oldest()
 	q.mu.Unlock()
-	if empty {
+	if !ok {
 		return 0
 	}
-	var oldest *int64
-	err := s.st.DB().QueryRow(`SELECT min(sent_at) FROM queue_messages WHERE queue_id = ? AND id > ?`, q.id, below).Scan(&oldest)
-	if err != nil || oldest == nil {
-		return 0
-	}
-	return max(0, time.Duration(s.nowMS()-*oldest)*time.Millisecond)
+	return max(0, time.Duration(s.nowMS()-oldest)*time.Millisecond)
 }

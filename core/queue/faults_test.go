@@ -79,3 +79,31 @@ func TestFailedWritesLeaveIndexAsStored(t *testing.T) {
 		t.Fatalf("dead-letter queue after the move: %v", c)
 	}
 }
+
+// A purge whose commit fails leaves the queue as stored: its messages are
+// still served, the cleaner deletes none of them, and a purge after the
+// store recovers empties it.
+func TestFailedPurgeKeepsTheMessages(t *testing.T) {
+	f, faults := newFaultFixture(t)
+	f.create("q", nil)
+	for _, b := range []string{"a", "b", "c"} {
+		f.send("q", b)
+	}
+	faults.Fail(nil)
+	wantCode(t, f.svc.PurgeQueue(f.ctx, "q"), ServiceUnavailable)
+	faults.Heal()
+	f.svc.sweep()
+	if c, n := f.counts("q"), f.storedRows("q"); c != [3]int{3, 0, 0} || n != 3 {
+		t.Fatalf("after a refused purge: counts %v, %d rows; want 3 visible, 3 rows", c, n)
+	}
+	if got := f.receiveN("q", 10); len(got) != 3 {
+		t.Fatalf("received %d of 3 after a refused purge", len(got))
+	}
+	if err := f.svc.PurgeQueue(f.ctx, "q"); err != nil {
+		t.Fatalf("purge after recovery: %v", err)
+	}
+	f.svc.sweep()
+	if c, n := f.counts("q"), f.storedRows("q"); c != [3]int{} || n != 0 {
+		t.Fatalf("after the purge: counts %v, %d rows", c, n)
+	}
+}

@@ -74,6 +74,11 @@ type index struct {
 	active   ring[uint32]
 	delayed  dueHeap
 	inflight dueHeap
+	// ages holds every stored message by send time, for retention and the
+	// age of the oldest message (the store keeps no index of send times).
+	// Entries of removed messages stay until they come up or compactAges
+	// drops them, so the heap holds at most about twice the live messages.
+	ages dueHeap
 
 	visible, notVisible, delayedN int64
 }
@@ -114,6 +119,10 @@ func (x *index) insert(id, sentAt, visibleAt int64, rc uint32, groupName string,
 	g := x.groups[gi]
 	g.refs++
 	m := meta{sentAt: sentAt, visibleAt: visibleAt, rc: rc, gs: gi << 2}
+	x.ages.push(due{sentAt, id})
+	if x.ages.len() > 2*len(x.msgs)+1024 {
+		x.compactAges()
+	}
 	if x.fifo {
 		g.ids.push(id)
 	}
@@ -393,6 +402,58 @@ func (x *index) remove(id int64) (meta, bool) {
 	x.removeMeta(id, m)
 	x.check(m.group())
 	return m, true
+}
+
+// current reports whether an ages entry is still a stored message's.
+func (x *index) current(d due) bool {
+	m, ok := x.msgs[d.id]
+	return ok && m.sentAt == d.at
+}
+
+// compactAges drops the entries of removed messages from ages.
+func (x *index) compactAges() {
+	kept := x.ages[:0]
+	for _, d := range x.ages {
+		if x.current(d) {
+			kept = append(kept, d)
+		}
+	}
+	clear(x.ages[len(kept):])
+	x.ages = kept
+	x.ages.heapify()
+}
+
+// oldest returns the send time of the oldest stored message.
+func (x *index) oldest() (int64, bool) {
+	for x.ages.len() > 0 {
+		if d := x.ages.top(); x.current(d) {
+			return d.at, true
+		}
+		x.ages.pop()
+	}
+	return 0, false
+}
+
+// expire removes up to max messages sent at or before cutoff, in any
+// state, oldest first, and returns their ids.
+func (x *index) expire(cutoff int64, max int) []int64 {
+	var ids []int64
+	for len(ids) < max && x.ages.len() > 0 && x.ages.top().at <= cutoff {
+		if d := x.ages.pop(); x.current(d) {
+			x.remove(d.id)
+			ids = append(ids, d.id)
+		}
+	}
+	return ids
+}
+
+// ids returns every stored message's id.
+func (x *index) ids() []int64 {
+	ids := make([]int64, 0, len(x.msgs))
+	for id := range x.msgs {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // setDeadline moves an in-flight message's visibility deadline; call

@@ -20,20 +20,17 @@ const (
 	sweepChunk    = 500
 )
 
-// cleanup is a range of rows to delete: every message of a queue (all) or
-// those up to a row id (a purge).
-type cleanup struct {
-	queueID int64
-	below   int64
-	all     bool
-}
-
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
-// addCleanup schedules a cleanup and wakes the sweeper.
-func (s *Service) addCleanup(c cleanup) {
+// addCleanup schedules the deletion of rows no queue holds any more (a
+// deleted queue's, a purge's) and wakes the sweeper. The store has no index
+// of rows by queue: whoever drops messages from the index names their rows.
+func (s *Service) addCleanup(ids []int64) {
+	if len(ids) == 0 {
+		return
+	}
 	s.cleanupMu.Lock()
-	s.cleanups = append(s.cleanups, c)
+	s.cleanups = append(s.cleanups, ids...)
 	s.cleanupMu.Unlock()
 	select {
 	case s.kick <- struct{}{}:
@@ -77,62 +74,50 @@ func (s *Service) sweep() {
 	})
 }
 
-// runCleanups deletes scheduled row ranges chunk by chunk.
+// runCleanups deletes the scheduled rows chunk by chunk.
 func (s *Service) runCleanups() {
 	for !s.closed() {
 		s.cleanupMu.Lock()
-		if len(s.cleanups) == 0 {
-			s.cleanupMu.Unlock()
+		chunk := s.cleanups[:min(len(s.cleanups), sweepChunk)]
+		s.cleanupMu.Unlock()
+		if len(chunk) == 0 {
 			return
 		}
-		c := s.cleanups[0]
-		s.cleanupMu.Unlock()
-		var n int64
-		err := s.st.Write(context.Background(), func(tx *store.Tx) error {
-			var res sql.Result
-			var err error
-			if c.all {
-				res, err = tx.Exec(`DELETE FROM queue_messages WHERE id IN (SELECT id FROM queue_messages WHERE queue_id = ? LIMIT ?)`,
-					c.queueID, sweepChunk)
-			} else {
-				res, err = tx.Exec(`DELETE FROM queue_messages WHERE id IN (SELECT id FROM queue_messages WHERE queue_id = ? AND id <= ? LIMIT ?)`,
-					c.queueID, c.below, sweepChunk)
-			}
-			if err == nil {
-				n, err = res.RowsAffected()
-			}
-			return err
-		})
+		err := s.st.Write(context.Background(), func(tx *store.Tx) error { return deleteMessageRows(tx, chunk) })
 		if err != nil {
-			return // the store is closing; the next Open schedules it again
+			return // kept for the next sweep; a restart finds the rows again
 		}
-		if n < sweepChunk {
-			s.cleanupMu.Lock()
-			s.cleanups = s.cleanups[1:]
-			s.cleanupMu.Unlock()
+		for _, id := range chunk {
+			s.cache.Del(uint64(id))
 		}
+		s.cleanupMu.Lock()
+		s.cleanups = s.cleanups[len(chunk):]
+		if len(s.cleanups) == 0 {
+			s.cleanups = nil
+		}
+		s.cleanupMu.Unlock()
 	}
 }
 
 // expireMessages deletes a queue's messages older than its retention
-// period, found through the (queue_id, sent_at) index.
+// period, oldest first, found through the index's send-time heap.
 func (s *Service) expireMessages(q *queue, now int64) {
-	q.mu.Lock()
-	cutoff, deleted := now-int64(q.conf.retention)*1000, q.deleted
-	q.mu.Unlock()
-	for !deleted && !s.closed() {
-		ids, err := s.expiredIDs(q.id, cutoff)
-		if err != nil || len(ids) == 0 {
+	for !s.closed() {
+		q.mu.Lock()
+		if q.deleted {
+			q.mu.Unlock()
 			return
 		}
-		q.mu.Lock()
-		for _, id := range ids {
-			q.x.remove(id)
+		ids := q.x.expire(now-int64(q.conf.retention)*1000, sweepChunk)
+		if len(ids) > 0 {
+			q.wake()
+			q.armTimer(now)
 		}
-		q.wake()
-		q.armTimer(now)
 		q.mu.Unlock()
-		err = s.st.Write(context.Background(), func(tx *store.Tx) error { return deleteMessageRows(tx, ids) })
+		if len(ids) == 0 {
+			return
+		}
+		err := s.st.Write(context.Background(), func(tx *store.Tx) error { return deleteMessageRows(tx, ids) })
 		for _, id := range ids {
 			s.cache.Del(uint64(id))
 		}
@@ -140,21 +125,4 @@ func (s *Service) expireMessages(q *queue, now int64) {
 			return
 		}
 	}
-}
-
-func (s *Service) expiredIDs(queueID, cutoff int64) ([]int64, error) {
-	rows, err := s.st.DB().Query(`SELECT id FROM queue_messages WHERE queue_id = ? AND sent_at <= ? LIMIT ?`, queueID, cutoff, sweepChunk)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }

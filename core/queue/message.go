@@ -296,7 +296,9 @@ func (s *Service) PurgeQueue(ctx context.Context, name string) error {
 	q.lastPurge = now // claimed; restored if the write fails
 	q.mu.Unlock()
 	var below int64
+	var purged []int64
 	qerr = s.write(ctx, func(tx *store.Tx) error {
+		purged = nil
 		err := tx.QueryRow(`SELECT seq FROM sqlite_sequence WHERE name = 'queue_messages'`).Scan(&below)
 		if err != nil && !isNoRows(err) {
 			return err
@@ -305,11 +307,20 @@ func (s *Service) PurgeQueue(ctx context.Context, name string) error {
 			return err
 		}
 		q.mu.Lock()
+		x, oldBelow, attempts := q.x, q.purgeBelow, q.attempts
 		q.purgeBelow = below
+		purged = x.ids()
 		q.x = newIndex(q.fifo)
 		q.attempts = map[string]*attempt{}
 		q.stopTimer()
 		q.mu.Unlock()
+		tx.OnRollback(func() { // the messages are still stored: keep serving them
+			q.mu.Lock()
+			q.x, q.purgeBelow, q.attempts = x, oldBelow, attempts
+			q.armTimer(s.nowMS())
+			q.wake()
+			q.mu.Unlock()
+		})
 		return nil
 	})
 	if qerr != nil {
@@ -318,7 +329,7 @@ func (s *Service) PurgeQueue(ctx context.Context, name string) error {
 		q.mu.Unlock()
 		return qerr
 	}
-	s.addCleanup(cleanup{queueID: q.id, below: below})
+	s.addCleanup(purged)
 	s.emit(event.ResourceChanged, event.Info, name, "purged queue "+name)
 	return nil
 }

@@ -227,6 +227,7 @@ func (q *queue) resolve(st *stage, ok bool) {
 	st.done, st.ok = true, ok
 	now := q.s.nowMS()
 	woke := false
+	var gone []int64 // stored, but the queue was deleted or purged meanwhile
 	for q.pending.len() > 0 && q.pending.front().done {
 		p := q.pending.pop()
 		var handed []*handoff
@@ -234,6 +235,9 @@ func (q *queue) resolve(st *stage, ok bool) {
 			in := p.ok && !q.deleted && it.id > q.purgeBelow
 			if in && q.x.insert(it.id, it.sentAt, it.visibleAt, it.rc, it.group, now) {
 				woke = true
+			}
+			if p.ok && !in {
+				gone = append(gone, it.id)
 			}
 			if h := it.to; h != nil {
 				h.settle(it, in)
@@ -250,6 +254,7 @@ func (q *queue) resolve(st *stage, ok bool) {
 		q.wake()
 	}
 	q.armTimer(now)
+	q.s.addCleanup(gone)
 }
 
 // forgetDedup drops deduplication entries a failed write had added.

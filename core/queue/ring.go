@@ -83,27 +83,38 @@ func (h *dueHeap) pop() due {
 	last := len(s) - 1
 	s[0] = s[last]
 	s = s[:last]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= len(s) {
-			break
-		}
-		m := l
-		if r := l + 1; r < len(s) && s[r].less(s[l]) {
-			m = r
-		}
-		if !s[m].less(s[i]) {
-			break
-		}
-		s[i], s[m] = s[m], s[i]
-		i = m
-	}
+	s.down(0)
 	if cap(s) > 1024 && len(s) < cap(s)/4 {
 		s = append(make(dueHeap, 0, cap(s)/2), s...)
 	}
 	*h = s
 	return d
+}
+
+// down moves entry i down to its place.
+func (h dueHeap) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && h[r].less(h[l]) {
+			m = r
+		}
+		if !h[m].less(h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// heapify orders entries in any order into a heap.
+func (h dueHeap) heapify() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
 }
 
 func (d due) less(o due) bool { return d.at < o.at || d.at == o.at && d.id < o.id }

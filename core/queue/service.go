@@ -61,7 +61,7 @@ type Service struct {
 	taskSeq int64
 
 	cleanupMu sync.Mutex
-	cleanups  []cleanup
+	cleanups  []int64 // rows to delete (deleted queues, purges)
 
 	sweepMu sync.Mutex
 	kick    chan struct{}

@@ -232,15 +232,12 @@ func (s *Service) loadQueues() error {
 		}
 		s.byName[name], s.byID[id] = q, q
 		q.registerMetrics()
-		if purgeBelow > 0 {
-			s.addCleanup(cleanup{queueID: id, below: purgeBelow})
-		}
 	}
 	return rows.Err()
 }
 
 // loadMessages scans every stored message once, in row id order, into the
-// indexes. Rows of deleted queues or purged ranges are left to the cleaner.
+// indexes. Rows of deleted queues or purged ranges go to the cleaner.
 func (s *Service) loadMessages() error {
 	rows, err := s.st.DB().Query(`SELECT id, queue_id, sent_at, visible_at, receive_count, group_id FROM queue_messages ORDER BY id`)
 	if err != nil {
@@ -248,7 +245,7 @@ func (s *Service) loadMessages() error {
 	}
 	defer rows.Close()
 	now := s.nowMS()
-	orphans := map[int64]bool{}
+	var gone []int64 // rows of deleted queues and purged ranges
 	var (
 		id, queueID, sentAt, visibleAt, rc int64
 		group                              sql.RawBytes
@@ -258,11 +255,8 @@ func (s *Service) loadMessages() error {
 			return fmt.Errorf("queue: load messages: %w", err)
 		}
 		q := s.byID[queueID]
-		if q == nil {
-			orphans[queueID] = true
-			continue
-		}
-		if id <= q.purgeBelow {
+		if q == nil || id <= q.purgeBelow {
+			gone = append(gone, id)
 			continue
 		}
 		q.x.insert(id, sentAt, visibleAt, uint32(rc), q.internGroup(group), now)
@@ -270,9 +264,7 @@ func (s *Service) loadMessages() error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("queue: load messages: %w", err)
 	}
-	for id := range orphans {
-		s.addCleanup(cleanup{queueID: id, all: true})
-	}
+	s.addCleanup(gone)
 	for _, q := range s.byID {
 		q.armTimer(now)
 	}

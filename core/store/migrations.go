@@ -292,4 +292,13 @@ CREATE TABLE gateway_usage (
 		SQL: `ALTER TABLE queue_messages ADD COLUMN md5_body TEXT;
 ALTER TABLE queue_messages ADD COLUMN md5_attrs TEXT;`,
 	},
+	{
+		// The queue service keeps every stored message's send time in
+		// memory (retention, age of the oldest message) and names the rows
+		// of purges and deleted queues itself, so the index by queue and
+		// send time only cost every send and delete a second B-tree write.
+		Version: 9,
+		Name:    "queue-drop-age-index",
+		SQL:     `DROP INDEX IF EXISTS queue_messages_age;`,
+	},
 }
