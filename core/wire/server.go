@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/skyport-dev/skyport/core"
@@ -22,6 +23,7 @@ type Server struct {
 	http   *http.Server
 	ln     net.Listener
 	done   chan error
+	unused unusedConns
 }
 
 // ErrAddrInUse is returned by Listen when another process holds the address.
@@ -96,8 +98,10 @@ func Listen(c *core.Core, addr string, opts ...Option) (*Server, error) {
 		ReadTimeout:       o.timeouts.Read,
 		IdleTimeout:       o.timeouts.Idle,
 		MaxHeaderBytes:    64 << 10,
+		ConnState:         s.unused.track,
 	}
 	s.http.RegisterOnShutdown(router.Shutdown)
+	s.http.RegisterOnShutdown(s.unused.closeAll)
 	go func() {
 		err := s.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -155,7 +159,8 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
 // Shutdown stops accepting, lets in-flight requests (long polls included)
-// finish until ctx ends, and returns the serve error if any.
+// finish until ctx ends, and returns the serve error if any. Connections
+// that are idle, or that never sent a request, are closed at once.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
 	if err != nil {
@@ -173,4 +178,51 @@ func isAddrInUse(err error) bool {
 		return errors.Is(op.Err, errAddrInUse())
 	}
 	return false
+}
+
+// unusedConns are the accepted connections that have not sent a whole
+// request header yet (http.StateNew). HTTP clients open such connections
+// and may never use them: net/http's Transport dials a connection for a
+// request that finds none idle, and when another connection frees up first
+// the request takes that one and the new connection goes, unused, to the
+// client's idle pool. http.Server.Shutdown closes idle keep-alive
+// connections at once but counts a new one as idle only once it is 5 s old
+// (Go issue 22682), so one such connection made Shutdown wait 5–6 s.
+// Closing them at once loses nothing: once shutting down, net/http drops
+// any request it reads on a connection that was not serving one already.
+// (The listener serves HTTP/1 only: HTTP/2 over TLS would skip the hook.)
+type unusedConns struct {
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool // closeAll ran: a connection accepted just before is closed as it comes
+}
+
+// track is the server's ConnState hook.
+func (u *unusedConns) track(c net.Conn, st http.ConnState) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if st != http.StateNew {
+		delete(u.conns, c)
+		return
+	}
+	if u.closed {
+		_ = c.Close()
+		return
+	}
+	if u.conns == nil {
+		u.conns = make(map[net.Conn]struct{})
+	}
+	u.conns[c] = struct{}{}
+}
+
+// closeAll closes every connection that has not sent a request yet. The
+// server runs it once Shutdown has closed the listener.
+func (u *unusedConns) closeAll() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.closed = true
+	for c := range u.conns {
+		_ = c.Close()
+		delete(u.conns, c)
+	}
 }
