@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/skyport-dev/skyport/core"
+	"github.com/skyport-dev/skyport/core/clock"
 	"github.com/skyport-dev/skyport/core/function"
 	"github.com/skyport-dev/skyport/core/gateway"
 	"github.com/skyport-dev/skyport/core/machine"
@@ -646,7 +647,10 @@ func TestMainWindowOpensActionsInTabs(t *testing.T) {
 // the counts, keep the form.
 func BenchmarkQueueInspectorRefresh(b *testing.B) {
 	test.NewTempApp(b)
-	c, err := core.Open(core.Config{Memory: true})
+	// A frozen clock, as in the other app benchmarks: the monitor's ticks
+	// would redraw the charts from their own goroutine, which fyne's test
+	// driver runs at once, beside this loop, instead of on a UI thread.
+	c, err := core.Open(core.Config{Memory: true, Clock: clock.NewFrozen(t0)})
 	if err != nil {
 		b.Fatal(err)
 	}
