@@ -13,18 +13,9 @@ import (
 // TestServiceScenariosAgainstInProcessCore runs the SNS, Kinesis and Step
 // Functions scenarios briefly against an in-memory core on loopback.
 func TestServiceScenariosAgainstInProcessCore(t *testing.T) {
-	c, err := core.Open(core.Config{Memory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	srv, err := wire.Listen(c, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	c, url := serveCore(t, core.Config{Memory: true})
 	ctx := context.Background()
-	r, err := NewRunner(ctx, Config{Endpoint: srv.URL(), Queue: "svc", Clients: 2, Duration: 200 * time.Millisecond, Size: 64})
+	r, err := NewRunner(ctx, Config{Endpoint: url, Queue: "svc", Clients: 2, Duration: 200 * time.Millisecond, Size: 64})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,24 +58,9 @@ func TestReceiveDeleteEndsWhenDrainedMemory(t *testing.T) {
 }
 
 func testDrain(t *testing.T, cfg core.Config) {
-	c, err := core.Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	srv, err := wire.Listen(c, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		began := time.Now()
-		srv.Shutdown(context.Background())
-		if took := time.Since(began); took > 2*time.Second {
-			t.Errorf("the listener took %v to shut down", took)
-		}
-	})
+	c, url := serveCore(t, cfg)
 	ctx := context.Background()
-	r, err := NewRunner(ctx, Config{Endpoint: srv.URL(), Queue: "drain", Clients: 4, Duration: time.Minute, Size: 64})
+	r, err := NewRunner(ctx, Config{Endpoint: url, Queue: "drain", Clients: 4, Duration: time.Minute, Size: 64})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,4 +77,27 @@ func testDrain(t *testing.T, cfg core.Config) {
 	if n, _ := c.Queues().GetQueueAttributes("drain", []string{"ApproximateNumberOfMessages"}); n["ApproximateNumberOfMessages"] != "0" {
 		t.Fatalf("left behind: %v", n)
 	}
+}
+
+// serveCore opens a core and serves it on loopback until the test ends; a
+// listener that takes over 2 s to shut down fails the test.
+func serveCore(t *testing.T, cfg core.Config) (*core.Core, string) {
+	t.Helper()
+	c, err := core.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	srv, err := wire.Listen(c, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		began := time.Now()
+		srv.Shutdown(context.Background())
+		if took := time.Since(began); took > 2*time.Second {
+			t.Errorf("the listener took %v to shut down", took)
+		}
+	})
+	return c, srv.URL()
 }
