@@ -159,7 +159,9 @@ func TestRowsLeftByACrashAreCleanedAtOpen(t *testing.T) {
 	}
 	for rows.Next() {
 		var b string
-		rows.Scan(&b)
+		if err := rows.Scan(&b); err != nil {
+			t.Fatal(err)
+		}
 		bodies = append(bodies, b)
 	}
 	rows.Close()

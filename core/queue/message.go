@@ -298,7 +298,6 @@ func (s *Service) PurgeQueue(ctx context.Context, name string) error {
 	var below int64
 	var purged []int64
 	qerr = s.write(ctx, func(tx *store.Tx) error {
-		purged = nil
 		err := tx.QueryRow(`SELECT seq FROM sqlite_sequence WHERE name = 'queue_messages'`).Scan(&below)
 		if err != nil && !isNoRows(err) {
 			return err

@@ -180,8 +180,8 @@ func isAddrInUse(err error) bool {
 	return false
 }
 
-// unusedConns are the accepted connections that have not sent a whole
-// request header yet (http.StateNew). HTTP clients open such connections
+// unusedConns are the accepted connections that have not sent a byte of a
+// request yet (http.StateNew). HTTP clients open such connections
 // and may never use them: net/http's Transport dials a connection for a
 // request that finds none idle, and when another connection frees up first
 // the request takes that one and the new connection goes, unused, to the
