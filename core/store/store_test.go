@@ -926,3 +926,53 @@ func TestOnCommitReportsCommits(t *testing.T) {
 		}
 	}
 }
+
+// Migration 10 copies queue_messages without AUTOINCREMENT and starts the
+// queue service's id mark above every id the old counter gave, deleted
+// rows included, with every column of the stored rows kept.
+func TestMigrationQueueRowIDs(t *testing.T) {
+	cfg := fileConfig(t)
+	s, err := openWith(cfg, migrations[:9])
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Write(context.Background(), func(tx *Tx) error {
+		if _, err := tx.Exec(`INSERT INTO queue_queues(name, fifo, attributes, tags, created_at, modified_at) VALUES ('q', 0, '{}', '{}', 1, 1)`); err != nil {
+			return err
+		}
+		for i := 1; i <= 3; i++ {
+			if _, err := tx.Exec(`INSERT INTO queue_messages(queue_id, message_id, body, attributes, group_id, sent_at, visible_at,
+				receive_count, first_receive_at, md5_body) VALUES (1, ?, ?, x'01', 'g', 10, 20, 2, 15, 'md5')`, fmt.Sprint("m", i), fmt.Sprint("body", i)); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(`DELETE FROM queue_messages WHERE id = 3`) // the counter stays at 3
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var below int64
+	if err := s.DB().QueryRow(`SELECT below FROM queue_row_ids`).Scan(&below); err != nil || below != 4 {
+		t.Fatalf("queue_row_ids.below = %d (%v), want 4", below, err)
+	}
+	var n, rc, first int
+	var body, group, md5 string
+	if err := s.DB().QueryRow(`SELECT count(*) FROM queue_messages`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("%d rows after the migration (%v), want 2", n, err)
+	}
+	if err := s.DB().QueryRow(`SELECT body, group_id, receive_count, first_receive_at, md5_body FROM queue_messages WHERE id = 2`).
+		Scan(&body, &group, &rc, &first, &md5); err != nil || body != "body2" || group != "g" || rc != 2 || first != 15 || md5 != "md5" {
+		t.Fatalf("row 2 after the migration: %q %q %d %d %q (%v)", body, group, rc, first, md5, err)
+	}
+	var sql string
+	if err := s.DB().QueryRow(`SELECT sql FROM sqlite_master WHERE name = 'queue_messages'`).Scan(&sql); err != nil || strings.Contains(sql, "AUTOINCREMENT") {
+		t.Fatalf("queue_messages is %q (%v)", sql, err)
+	}
+}
