@@ -298,7 +298,10 @@ func (s *Service) PurgeQueue(ctx context.Context, name string) error {
 	var below int64
 	var purged []int64
 	qerr = s.write(ctx, func(tx *store.Tx) error {
-		below = s.ids.used()
+		err := tx.QueryRow(`SELECT seq FROM sqlite_sequence WHERE name = 'queue_messages'`).Scan(&below)
+		if err != nil && !isNoRows(err) {
+			return err
+		}
 		if _, err := tx.Exec(`UPDATE queue_queues SET purged_at = ?, purge_below = ? WHERE id = ?`, now, below, q.id); err != nil {
 			return err
 		}

@@ -395,19 +395,19 @@ func (s *Service) persistReceive(ctx context.Context, q, dlq *queue, got []taken
 // kept, and deletes the original. ok is false when the message was gone
 // already. The returned insert has sentAt now.
 func (s *Service) moveRow(tx *store.Tx, id int64, to *queue, sourceARN string, resetSent bool, now int64, rc uint32, group string) (pendingInsert, bool, error) {
-	newID, err := s.ids.take(tx, 1) // not used when the row is gone
-	if err != nil {
-		return pendingInsert{}, false, err
-	}
-	res, err := tx.Exec(`INSERT INTO queue_messages(id, queue_id, message_id, body, attributes, trace_header, group_id, dedup_id,
+	res, err := tx.Exec(`INSERT INTO queue_messages(queue_id, message_id, body, attributes, trace_header, group_id, dedup_id,
 	source_arn, sent_at, visible_at, receive_count, first_receive_at, md5_body, md5_attrs)
-SELECT ?, ?, message_id, body, attributes, trace_header, group_id, dedup_id, ?, CASE WHEN ? THEN ? ELSE sent_at END, ?, ?, 
+SELECT ?, message_id, body, attributes, trace_header, group_id, dedup_id, ?, CASE WHEN ? THEN ? ELSE sent_at END, ?, ?, 
 	CASE WHEN ? > 0 THEN first_receive_at ELSE 0 END, md5_body, md5_attrs
-FROM queue_messages WHERE id = ?`, newID, to.id, nullString(sourceARN), resetSent, now, now, rc, rc, id)
+FROM queue_messages WHERE id = ?`, to.id, nullString(sourceARN), resetSent, now, now, rc, rc, id)
 	if err != nil {
 		return pendingInsert{}, false, err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return pendingInsert{}, false, err
+	}
+	newID, err := res.LastInsertId()
+	if err != nil {
 		return pendingInsert{}, false, err
 	}
 	if _, err := tx.Exec(`DELETE FROM queue_messages WHERE id = ?`, id); err != nil {

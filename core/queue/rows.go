@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/skyport-dev/skyport/core/store"
@@ -74,22 +75,30 @@ func chunked[T any](rows []T, fn func([]T) error) error {
 }
 
 // insertMessageRows inserts the messages of a standard queue's batch with
-// one statement per rowsPerStatement rows, under consecutive new ids.
-func insertMessageRows(tx *store.Tx, ids *rowIDs, queueID int64, outs []*outgoing, now int64) error {
-	first, err := ids.take(tx, len(outs))
-	if err != nil {
-		return err
-	}
-	for i, o := range outs {
-		o.id = first + int64(i)
-	}
+// one statement per rowsPerStatement rows and sets their ids. The single
+// writer gives a multi-row INSERT consecutive row ids, in the order of its
+// VALUES; the statement's last id and row count say which they are.
+func insertMessageRows(tx *store.Tx, queueID int64, outs []*outgoing, now int64) error {
 	return chunked(outs, func(part []*outgoing) error {
-		args := make([]any, 0, 12*len(part))
+		args := make([]any, 0, 11*len(part))
 		for _, o := range part {
-			args = append(args, o.id, queueID, o.messageID, o.body, o.blob, nullString(o.trace),
+			args = append(args, queueID, o.messageID, o.body, o.blob, nullString(o.trace),
 				nullString(o.group), nullString(o.dedupID), now, now+o.delayMS, o.md5Body, nullString(o.md5Attrs))
 		}
-		_, err := tx.Exec(insertMessageSQL+strings.Repeat(","+insertMessageRow, len(part)-1), args...)
-		return err
+		res, err := tx.Exec(insertMessageSQL+strings.Repeat(","+insertMessageRow, len(part)-1), args...)
+		if err != nil {
+			return err
+		}
+		last, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != int64(len(part)) {
+			return fmt.Errorf("queue: batch insert stored %d of %d messages (%v)", n, len(part), err)
+		}
+		for i, o := range part {
+			o.id = last - int64(len(part)-1-i)
+		}
+		return nil
 	})
 }

@@ -30,11 +30,11 @@ type outgoing struct {
 	dup *dedupEntry
 }
 
-const insertMessageSQL = `INSERT INTO queue_messages(id, queue_id, message_id, body, attributes, trace_header, group_id, dedup_id, sent_at, visible_at,
+const insertMessageSQL = `INSERT INTO queue_messages(queue_id, message_id, body, attributes, trace_header, group_id, dedup_id, sent_at, visible_at,
 	md5_body, md5_attrs) VALUES ` + insertMessageRow
 
 // insertMessageRow is one row of insertMessageSQL's VALUES.
-const insertMessageRow = `(?,?,?,?,?,?,?,?,?,?,?,?)`
+const insertMessageRow = `(?,?,?,?,?,?,?,?,?,?,?)`
 
 // traceHeader is the only message system attribute a sender may set.
 const traceHeader = "AWSTraceHeader"
@@ -275,7 +275,7 @@ func (s *Service) storeMessages(ctx context.Context, q *queue, outs []*outgoing)
 		}
 		now := s.nowMS()
 		if !q.fifo && len(outs) > 1 {
-			if err := insertMessageRows(tx, &s.ids, q.id, outs, now); err != nil {
+			if err := insertMessageRows(tx, q.id, outs, now); err != nil {
 				return err
 			}
 			if err := markHanded(tx, outs, to, now); err != nil {
@@ -295,15 +295,14 @@ func (s *Service) storeMessages(ctx context.Context, q *queue, outs []*outgoing)
 					continue
 				}
 			}
-			id, err := s.ids.take(tx, 1)
+			res, err := tx.Exec(insertMessageSQL, q.id, o.messageID, o.body, o.blob, nullString(o.trace),
+				nullString(o.group), nullString(o.dedupID), now, now+o.delayMS, o.md5Body, nullString(o.md5Attrs))
 			if err != nil {
 				return err
 			}
-			if _, err := tx.Exec(insertMessageSQL, id, q.id, o.messageID, o.body, o.blob, nullString(o.trace),
-				nullString(o.group), nullString(o.dedupID), now, now+o.delayMS, o.md5Body, nullString(o.md5Attrs)); err != nil {
+			if o.id, err = res.LastInsertId(); err != nil {
 				return err
 			}
-			o.id = id
 			if q.fifo {
 				e := dedupEntry{messageID: o.messageID, seq: o.id, expires: now + dedupWindowMS}
 				if _, err := tx.Exec(`INSERT OR REPLACE INTO queue_dedup(queue_id, key, message_id, seq, expires_at) VALUES (?, ?, ?, ?, ?)`,

@@ -60,8 +60,6 @@ type Service struct {
 	tasks   map[string]*moveTask
 	taskSeq int64
 
-	ids rowIDs // queue_messages row ids; used only inside writes
-
 	cleanupMu sync.Mutex
 	cleanups  []int64 // rows to delete (deleted queues, purges)
 

@@ -246,7 +246,6 @@ func (s *Service) loadMessages() error {
 	defer rows.Close()
 	now := s.nowMS()
 	var gone []int64 // rows of deleted queues and purged ranges
-	var maxID int64
 	var (
 		id, queueID, sentAt, visibleAt, rc int64
 		group                              sql.RawBytes
@@ -255,7 +254,6 @@ func (s *Service) loadMessages() error {
 		if err := rows.Scan(&id, &queueID, &sentAt, &visibleAt, &rc, &group); err != nil {
 			return fmt.Errorf("queue: load messages: %w", err)
 		}
-		maxID = id // ascending
 		q := s.byID[queueID]
 		if q == nil || id <= q.purgeBelow {
 			gone = append(gone, id)
@@ -265,9 +263,6 @@ func (s *Service) loadMessages() error {
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("queue: load messages: %w", err)
-	}
-	if err := s.loadRowIDs(maxID); err != nil {
-		return fmt.Errorf("queue: load row ids: %w", err)
 	}
 	s.addCleanup(gone)
 	for _, q := range s.byID {

@@ -301,42 +301,4 @@ ALTER TABLE queue_messages ADD COLUMN md5_attrs TEXT;`,
 		Name:    "queue-drop-age-index",
 		SQL:     `DROP INDEX IF EXISTS queue_messages_age;`,
 	},
-	{
-		// The queue service hands out message row ids itself, reserving
-		// them in blocks in queue_row_ids, so that a send does not read
-		// and rewrite the AUTOINCREMENT counter in sqlite_sequence (one
-		// more B-tree page in every commit) and a batch knows its ids
-		// before it inserts them. SQLite cannot drop AUTOINCREMENT from a
-		// table: the table is copied. queue_row_ids.below starts above
-		// every id the counter ever gave, so no id is used twice.
-		Version: 10,
-		Name:    "queue-row-ids",
-		SQL: `CREATE TABLE queue_messages_v10 (
-	id               INTEGER PRIMARY KEY,
-	queue_id         INTEGER NOT NULL,
-	message_id       TEXT NOT NULL,
-	body             TEXT NOT NULL,
-	attributes       BLOB,
-	trace_header     TEXT,
-	group_id         TEXT,
-	dedup_id         TEXT,
-	source_arn       TEXT,
-	sent_at          INTEGER NOT NULL,
-	visible_at       INTEGER NOT NULL,
-	receive_count    INTEGER NOT NULL DEFAULT 0,
-	first_receive_at INTEGER NOT NULL DEFAULT 0,
-	md5_body         TEXT,
-	md5_attrs        TEXT
-);
-INSERT INTO queue_messages_v10(id, queue_id, message_id, body, attributes, trace_header, group_id, dedup_id, source_arn,
-	sent_at, visible_at, receive_count, first_receive_at, md5_body, md5_attrs)
-SELECT id, queue_id, message_id, body, attributes, trace_header, group_id, dedup_id, source_arn,
-	sent_at, visible_at, receive_count, first_receive_at, md5_body, md5_attrs FROM queue_messages ORDER BY id;
-CREATE TABLE queue_row_ids (below INTEGER NOT NULL);
-INSERT INTO queue_row_ids(below) SELECT max(
-	COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'queue_messages'), 0),
-	COALESCE((SELECT max(id) FROM queue_messages), 0)) + 1;
-DROP TABLE queue_messages;
-ALTER TABLE queue_messages_v10 RENAME TO queue_messages;`,
-	},
 }
