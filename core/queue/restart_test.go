@@ -192,3 +192,42 @@ func TestRestartUsesStoredDigests(t *testing.T) {
 		}
 	}
 }
+
+// One receive of messages with different receive counts stores each
+// message's own count and keeps each one's first receive time: the
+// counts and times survive a restart.
+func TestReceiveStoresEachCount(t *testing.T) {
+	f := newFileFixture(t)
+	f.create("q", map[string]string{"VisibilityTimeout": "0"})
+	f.send("q", "a")
+	f.send("q", "b")
+	f.receiveN("q", 2) // a and b at 1, visible again at once
+	firstAB := f.clock.Now().UnixMilli()
+	f.advance(time.Second)
+	f.receiveN("q", 2) // a and b at 2
+	f.send("q", "c")
+	f.advance(time.Second)
+	firstC := f.clock.Now().UnixMilli()
+	if got := f.receive("q", ReceiveInput{MaxNumberOfMessages: 10, VisibilityTimeout: intp(60)}); len(got) != 3 {
+		t.Fatalf("received %d of 3", len(got))
+	}
+	f.restart()
+	f.advance(61 * time.Second)
+	want := map[string][2]string{
+		"a": {"3", strconv.FormatInt(firstAB, 10)},
+		"b": {"3", strconv.FormatInt(firstAB, 10)},
+		"c": {"1", strconv.FormatInt(firstC, 10)},
+	}
+	got := f.receiveN("q", 10)
+	if len(got) != 3 {
+		t.Fatalf("received %d of 3 after the restart", len(got))
+	}
+	for _, m := range got {
+		w := want[m.Body]
+		// The receive just made counts too.
+		n, _ := strconv.Atoi(w[0])
+		if rc, first := m.Attributes["ApproximateReceiveCount"], m.Attributes["ApproximateFirstReceiveTimestamp"]; rc != strconv.Itoa(n+1) || first != w[1] {
+			t.Errorf("%s after restart: receive count %s, first receive %s; want %d, %s", m.Body, rc, first, n+1, w[1])
+		}
+	}
+}

