@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/skyport-dev/skyport/core/event"
+
+	"github.com/skyport-dev/skyport/internal/cputime"
 )
 
 // flood publishes rounds×per message events on bus: per round, a batch of
@@ -239,7 +241,7 @@ func BenchmarkBridgeFlood(b *testing.B) {
 			defer br.stop()
 
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			b.ResetTimer()
 			go func() {
 				for i := 0; i < b.N; i++ {
@@ -263,7 +265,7 @@ func BenchmarkBridgeFlood(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			cpu := cpuTime() - cpu0
+			cpu := cputime.Process() - cpu0
 			if stopTicks != nil {
 				stopTicks()
 			}

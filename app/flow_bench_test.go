@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +17,8 @@ import (
 	"github.com/skyport-dev/skyport/core/machine"
 	"github.com/skyport-dev/skyport/core/queue"
 	"github.com/skyport-dev/skyport/core/stream"
+
+	"github.com/skyport-dev/skyport/internal/cputime"
 )
 
 // benchFlow opens a core with 200 resources of every kind and 300 links
@@ -142,7 +143,7 @@ func sendLoad(b *testing.B, c *core.Core) {
 func BenchmarkFlowTick(b *testing.B) {
 	c, v := benchFlow(b)
 	sendLoad(b, c)
-	cpu := cpuTime()
+	cpu := cputime.Process()
 	for b.Loop() {
 		v.sample(c.Queues().List()) // ends in one canvas refresh: the frame
 	}
@@ -155,20 +156,11 @@ func BenchmarkFlowTick(b *testing.B) {
 func BenchmarkFlowQueueEvents(b *testing.B) {
 	c, v := benchFlow(b)
 	sendLoad(b, c)
-	cpu := cpuTime()
+	cpu := cputime.Process()
 	for b.Loop() {
 		v.sync(c.Queues().List())
 	}
 	reportCPU(b, cpu)
-}
-
-// cpuTime is the CPU time the process used so far (user and system).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // reportCPU reports the process's CPU time per operation since start: the
@@ -176,5 +168,5 @@ func cpuTime() time.Duration {
 // per op (ns/op) is inflated when the machine's CPUs are contended; this
 // is not.
 func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
+	b.ReportMetric(float64(cputime.Process()-start)/float64(b.N)/1e6, "cpu-ms/op")
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +19,8 @@ import (
 	"github.com/skyport-dev/skyport/core/event"
 	"github.com/skyport-dev/skyport/core/metrics"
 	"github.com/skyport-dev/skyport/core/store"
+
+	"github.com/skyport-dev/skyport/internal/cputime"
 )
 
 // The benchmarks run the service in process on a durable (full fsync)
@@ -60,7 +61,7 @@ func parallel(b *testing.B, clients int, op func(ctx context.Context) (int, erro
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	stopProfile := startLoopProfile(b)
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), cputime.Process()
 	for range clients {
 		wg.Go(func() {
 			for next.Add(1) <= int64(b.N) {
@@ -74,7 +75,7 @@ func parallel(b *testing.B, clients int, op func(ctx context.Context) (int, erro
 		})
 	}
 	wg.Wait()
-	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	elapsed, cpu := time.Since(start), cputime.Process()-cpu0
 	stopProfile()
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "calls/s")
@@ -232,15 +233,6 @@ func storedSizes(b *testing.B) []int {
 		out = append(out, n)
 	}
 	return out
-}
-
-// cpuTime is this process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // residentMiB reads this process's resident set size from /proc.

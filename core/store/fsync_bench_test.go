@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/skyport-dev/skyport/internal/cputime"
 )
 
 // BenchmarkFdatasync measures what one durable commit costs the machine
@@ -36,7 +38,7 @@ func BenchmarkFdatasync(b *testing.B) {
 				}
 			}
 			var off int64
-			cpu0, start := processCPU(), time.Now()
+			cpu0, start := cputime.Process(), time.Now()
 			b.ResetTimer()
 			for range b.N {
 				if _, err := f.WriteAt(page, off); err != nil {
@@ -50,15 +52,8 @@ func BenchmarkFdatasync(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/sync")
+			b.ReportMetric(float64((cputime.Process()-cpu0).Microseconds())/float64(b.N), "cpu-µs/sync")
 			b.ReportMetric(float64(time.Since(start).Microseconds())/float64(b.N), "wall-µs/sync")
 		})
 	}
-}
-
-// processCPU is the process's user and system CPU time so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
