@@ -52,21 +52,24 @@ func setVisibleAt(tx *store.Tx, ids []int64, deadline int64) error {
 // UPDATE … FROM (VALUES …) joining each id to its count.
 func markReceived(tx *store.Tx, got []taken, deadline, now int64) error {
 	for len(got) > 0 {
-		rc := got[0].rc
 		n := 1
-		for n < len(got) && n < rowsPerStatement && got[n].rc == rc {
+		for n < len(got) && got[n].rc == got[0].rc {
 			n++
 		}
-		part := got[:n]
+		run := got[:n]
 		got = got[n:]
-		args := make([]any, 3, 3+len(part))
-		args[0], args[1], args[2] = rc, deadline, now
-		for _, t := range part {
-			args = append(args, t.id)
-		}
-		if _, err := tx.Exec(`UPDATE queue_messages SET receive_count = ?, visible_at = ?, `+
-			`first_receive_at = CASE WHEN first_receive_at = 0 THEN ? ELSE first_receive_at END `+
-			`WHERE id IN (`+idList(len(part))+`)`, args...); err != nil {
+		err := chunked(run, func(part []taken) error {
+			args := make([]any, 3, 3+len(part))
+			args[0], args[1], args[2] = part[0].rc, deadline, now
+			for _, t := range part {
+				args = append(args, t.id)
+			}
+			_, err := tx.Exec(`UPDATE queue_messages SET receive_count = ?, visible_at = ?, `+
+				`first_receive_at = CASE WHEN first_receive_at = 0 THEN ? ELSE first_receive_at END `+
+				`WHERE id IN (`+idList(len(part))+`)`, args...)
+			return err
+		})
+		if err != nil {
 			return err
 		}
 	}
